@@ -115,15 +115,21 @@ class SignatureDiff:
     def lines(self) -> list[str]:
         out: list[str] = []
         if self.missing:
-            out.append("missing from the charter's features (the model needs them): "
-                       + ", ".join(self.missing))
+            out.append(
+                "missing from the charter's features (the model needs them): "
+                + ", ".join(self.missing)
+            )
         if self.extra:
-            out.append("declared in the charter but not used by the model: " + ", ".join(self.extra))
+            out.append(
+                "declared in the charter but not used by the model: " + ", ".join(self.extra)
+            )
         for name, expected, got in self.wrong_type:
             out.append(f"{name}: the charter says {expected}, the sample has {got}")
         if self.forbidden:
-            out.append("sensitive attributes used as model inputs (the charter forbids it): "
-                       + ", ".join(self.forbidden))
+            out.append(
+                "sensitive attributes used as model inputs (the charter forbids it): "
+                + ", ".join(self.forbidden)
+            )
         return out
 
 

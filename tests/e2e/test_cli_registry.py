@@ -19,7 +19,10 @@ def charter(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
     env["CHARTER_USER"] = "e2e@bank.example"
     return subprocess.run(
         [sys.executable, "-m", "charter.cli.main", "--home", str(home), *args],
-        capture_output=True, text=True, timeout=300, env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=env,
     )
 
 
@@ -27,13 +30,30 @@ def test_register_then_list_versions_and_show(
     tmp_path: Path, adult_model_path: Path, adult_charter_path: Path, adult_sample_path: Path
 ) -> None:
     home = tmp_path / "home"
-    done = charter(home, "register", str(adult_model_path), "--charter", str(adult_charter_path),
-                   "--sample", str(adult_sample_path))
+    done = charter(
+        home,
+        "register",
+        str(adult_model_path),
+        "--charter",
+        str(adult_charter_path),
+        "--sample",
+        str(adult_sample_path),
+    )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "adult-income@1"
 
-    done = charter(home, "register", str(adult_model_path), "-c", str(adult_charter_path),
-                   "-s", str(adult_sample_path), "--json", "--by", "ana")
+    done = charter(
+        home,
+        "register",
+        str(adult_model_path),
+        "-c",
+        str(adult_charter_path),
+        "-s",
+        str(adult_sample_path),
+        "--json",
+        "--by",
+        "ana",
+    )
     assert done.returncode == 0, done.stderr
     body = json.loads(done.stdout)
     assert body["ref"] == "adult-income@2"
@@ -80,13 +100,22 @@ def test_register_refuses_a_mismatched_model_naming_the_difference(
 ) -> None:
     sample = pd.read_parquet(adult_sample_path)
     features = (*ADULT_FEATURES, "sex")
-    model = build_pipeline(features=features, max_iter=5).fit(sample[list(features)], sample["income"])
+    model = build_pipeline(features=features, max_iter=5).fit(
+        sample[list(features)], sample["income"]
+    )
     import joblib
 
     path = tmp_path / "uses-sex.joblib"
     joblib.dump(model, path)
-    done = charter(tmp_path / "home", "register", str(path), "--charter", str(adult_charter_path),
-                   "--sample", str(adult_sample_path))
+    done = charter(
+        tmp_path / "home",
+        "register",
+        str(path),
+        "--charter",
+        str(adult_charter_path),
+        "--sample",
+        str(adult_sample_path),
+    )
     assert done.returncode == 2
     assert "signature_mismatch" in done.stderr
     assert "sex" in done.stderr
@@ -108,17 +137,36 @@ def test_register_refuses_unloadable_models(
 ) -> None:
     (tmp_path / "corrupt.joblib").write_bytes(b"\x80\x04 definitely not a pickle")
     target = str(tmp_path / model) if model.endswith(".joblib") else model
-    done = charter(tmp_path / "home", "register", target, "--charter", str(adult_charter_path),
-                   "--sample", str(adult_sample_path))
+    done = charter(
+        tmp_path / "home",
+        "register",
+        target,
+        "--charter",
+        str(adult_charter_path),
+        "--sample",
+        str(adult_sample_path),
+    )
     assert done.returncode == 2, done.stdout
     assert message in done.stderr
     assert "Traceback" not in done.stderr
 
 
 def test_every_command_has_help_with_an_example() -> None:
-    for command in ("register", "models", "versions", "show", "quickstart", "init", "check",
-                    "schema"):
-        done = subprocess.run([sys.executable, "-m", "charter.cli.main", command, "--help"],
-                              capture_output=True, text=True, timeout=60)
+    for command in (
+        "register",
+        "models",
+        "versions",
+        "show",
+        "quickstart",
+        "init",
+        "check",
+        "schema",
+    ):
+        done = subprocess.run(
+            [sys.executable, "-m", "charter.cli.main", command, "--help"],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
         assert done.returncode == 0, command
         assert "Example" in done.stdout, command

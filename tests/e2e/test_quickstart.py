@@ -26,9 +26,20 @@ def test_quickstart_runs_and_is_rerunnable(tmp_path: Path) -> None:
     assert "adult-income@2" in second.stdout
 
     listed = subprocess.run(
-        [sys.executable, "-m", "charter.cli.main", "--home", str(tmp_path / "qs" / ".charter"),
-         "versions", "adult-income", "--json"],
-        capture_output=True, text=True, timeout=120, env=env,
+        [
+            sys.executable,
+            "-m",
+            "charter.cli.main",
+            "--home",
+            str(tmp_path / "qs" / ".charter"),
+            "versions",
+            "adult-income",
+            "--json",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
     )
     versions = json.loads(listed.stdout)
     assert [v["version"] for v in versions] == [1, 2]

@@ -7,21 +7,17 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
-import joblib
 import typer
 from rich.panel import Panel
 from rich.table import Table
 
 from charter.cli._common import console, handle_errors
 from charter.config import Settings
-from charter.contract import check_charter
-from charter.datasets import ADULT_ATTRIBUTION, load_adult
-from charter.errors import ContractError
-from charter.examples.adult import ADULT_FEATURES, train_model
-from charter.registry import Registry
-from charter.store import VersionRecord
+
+if TYPE_CHECKING:
+    from charter.store import VersionRecord
 
 __all__ = ["register"]
 
@@ -61,6 +57,15 @@ def quickstart_cmd(
     Example:
       charter quickstart --dir /tmp/charter-demo
     """
+    # Heavy imports live here so that `charter --help` stays fast.
+    import joblib
+
+    from charter.contract import check_charter
+    from charter.datasets import ADULT_ATTRIBUTION, load_adult
+    from charter.errors import ContractError
+    from charter.examples.adult import ADULT_FEATURES, train_model
+    from charter.registry import Registry
+
     directory = directory.resolve()
     directory.mkdir(parents=True, exist_ok=True)
     settings = Settings.from_env(home=directory / ".charter", environ={})
@@ -95,8 +100,11 @@ def quickstart_cmd(
         f"{ADULT_ATTRIBUTION}[/]"
     )
 
-    model = _run(3, "Train a scikit-learn pipeline (one-hot + gradient boosting)",
-                 lambda: train_model(data.train))
+    model = _run(
+        3,
+        "Train a scikit-learn pipeline (one-hot + gradient boosting)",
+        lambda: train_model(data.train),
+    )
     model_path = directory / "model.joblib"
     joblib.dump(model, model_path)
 
@@ -110,8 +118,9 @@ def quickstart_cmd(
                 description="quickstart: HistGradientBoosting on UCI Adult",
             )
 
-    version = _run(4, "Register it: inputs checked against the charter, artifact hashed",
-                   register_model)
+    version = _run(
+        4, "Register it: inputs checked against the charter, artifact hashed", register_model
+    )
 
     record = version
     table = Table(title=f"Registered {record.ref}", title_justify="left", show_header=False)

@@ -3,19 +3,23 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.table import Table
 
 from charter.cli._common import console, handle_errors, print_json, settings_from_context
-from charter.registry import Registry
-from charter.store import VersionRecord
+
+if TYPE_CHECKING:  # the registry pulls in pandas and model libraries: import on use, not for --help
+    from charter.registry import Registry
+    from charter.store import VersionRecord
 
 __all__ = ["register"]
 
 
 def _open(ctx: typer.Context) -> Registry:
+    from charter.registry import Registry
+
     return Registry.open(settings_from_context(ctx))
 
 
@@ -110,16 +114,18 @@ def models_cmd(
     with _open(ctx) as registry:
         summaries = registry.models()
     if as_json:
-        print_json([
-            {
-                "name": s.name,
-                "latest_version": s.latest_version,
-                "aliases": s.aliases,
-                "created_at": s.created_at,
-                "created_by": s.created_by,
-            }
-            for s in summaries
-        ])
+        print_json(
+            [
+                {
+                    "name": s.name,
+                    "latest_version": s.latest_version,
+                    "aliases": s.aliases,
+                    "created_at": s.created_at,
+                    "created_by": s.created_by,
+                }
+                for s in summaries
+            ]
+        )
         return
     if not summaries:
         console.print("No models registered yet. Try: charter quickstart")
@@ -178,7 +184,9 @@ def versions_cmd(
 @handle_errors
 def show_cmd(
     ctx: typer.Context,
-    ref: str = typer.Argument(..., metavar="NAME@VERSION", help="e.g. my-model@3 or my-model@latest"),
+    ref: str = typer.Argument(
+        ..., metavar="NAME@VERSION", help="e.g. my-model@3 or my-model@latest"
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Show one version: artifact, signature, lineage and stage.
@@ -190,7 +198,8 @@ def show_cmd(
     with _open(ctx) as registry:
         version = registry.get(ref)
         aliases = [
-            a.alias for a in registry.store.list_aliases(version.model_name)
+            a.alias
+            for a in registry.store.list_aliases(version.model_name)
             if a.version == version.version
         ]
     info = _version_dict(version, aliases)
@@ -222,7 +231,9 @@ def show_cmd(
         inputs.add_row(column["name"], column["type"])
     console.print(inputs)
     classes = version.signature.get("classes")
-    console.print(f"output: {version.signature.get('output')}" + (f"  classes: {classes}" if classes else ""))
+    console.print(
+        f"output: {version.signature.get('output')}" + (f"  classes: {classes}" if classes else "")
+    )
 
 
 def register(app: typer.Typer) -> None:

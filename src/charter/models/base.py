@@ -8,21 +8,29 @@ charter's feature names.
 from __future__ import annotations
 
 import abc
+import contextlib
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 
+from charter.errors import CharterError, ModelError
+
 __all__ = [
+    "CategoricalDtype",
     "ColumnSignature",
     "Flavor",
     "LoadedModel",
     "ModelSignature",
     "OutputKind",
+    "describe_error",
+    "model_errors",
 ]
 
 OutputKind = Literal["probability", "value", "label"]
+CategoricalDtype = Literal["object", "category"]
 
 
 @dataclass(frozen=True)
@@ -75,11 +83,30 @@ class LoadedModel(abc.ABC):
     """A model ready to score frames whose columns are the charter's feature names."""
 
     flavor: str
+    #: How category features must reach ``predict``: object strings (encoders in a pipeline) or
+    #: pandas ``category`` (LightGBM/XGBoost trained on categorical columns). Flavors convert
+    #: object columns themselves; the value is recorded in the signature for serving and batch.
+    categorical_dtype: CategoricalDtype = "object"
 
     @property
     @abc.abstractmethod
     def native(self) -> Any:
         """The underlying library object (estimator, booster, inference session, callable)."""
+
+    @property
+    def source(self) -> Any:
+        """The object its flavor serializes; not ``native`` where a runtime wraps the model."""
+        return self.native
+
+    @property
+    def input_types(self) -> dict[str, str] | None:
+        """Charter types the model itself insists on per input (ONNX tensors); ``None`` if none."""
+        return None
+
+    @property
+    def output(self) -> OutputKind | None:
+        """What ``predict_scores`` returns; ``None`` when only running the model can tell."""
+        return "probability" if self.classes is not None else "value"
 
     @property
     @abc.abstractmethod
@@ -111,7 +138,9 @@ class LoadedModel(abc.ABC):
         proba = np.asarray(self.predict_proba(frame), dtype=np.float64)
         if len(classes) != 2:
             return proba
-        index = classes.index(str(positive)) if positive is not None and str(positive) in classes else 1
+        index = (
+            classes.index(str(positive)) if positive is not None and str(positive) in classes else 1
+        )
         return proba[:, index]
 
 
@@ -140,3 +169,26 @@ class Flavor(abc.ABC):
     def params(self, obj: Any) -> dict[str, Any]:
         """JSON-safe hyper-parameters for lineage; empty when the library exposes none."""
         return {}
+
+
+@contextlib.contextmanager
+def model_errors(action: str) -> Iterator[None]:
+    """Turn a library's exception into a ``ModelError`` that says what failed, not a traceback.
+
+    Charter's own errors (a ``DataError`` naming a column) pass through unchanged.
+    """
+    try:
+        yield
+    except CharterError:
+        raise
+    except Exception as exc:
+        raise ModelError(f"{action} failed: {describe_error(exc)}") from exc
+
+
+def describe_error(exc: BaseException) -> str:
+    """The exception's type and the first line of its message, short enough for a CLI line."""
+    lines = str(exc).strip().splitlines()
+    first = lines[0] if lines else ""
+    if len(first) > 300:
+        first = first[:297] + "..."
+    return f"{type(exc).__name__}: {first}" if first else type(exc).__name__

@@ -44,7 +44,7 @@ from charter.store import (
     open_registry_store,
 )
 
-__all__ = ["ModelSummary", "Registry", "SAMPLE_MAX_ROWS"]
+__all__ = ["SAMPLE_MAX_ROWS", "ModelSummary", "Registry"]
 
 # The reference sample kept with each version (for monitoring and the gate) is capped so that a
 # registration never copies a whole warehouse; 100k rows describe any distribution well enough.
@@ -83,7 +83,7 @@ def _frame(data: pd.DataFrame | str | Path, what: str) -> pd.DataFrame:
 
 
 def _reference_sample(frame: pd.DataFrame, charter: Charter) -> pd.DataFrame:
-    """Features, target and sensitive attributes only: identifiers (PII) never enter the registry."""
+    """Features, target and sensitive attributes only: identifiers (PII) never stored."""
     wanted = [*charter.features, charter.target.column, *charter.sensitive]
     columns = [c for c in dict.fromkeys(wanted) if c in frame.columns]
     sample = frame[columns]
@@ -150,9 +150,7 @@ class Registry:
         frame = _frame(sample, "sample")
         missing = [c for c in spec.features if c not in frame.columns]
         if missing:
-            raise DataError(
-                "the sample lacks features the charter declares: " + ", ".join(missing)
-            )
+            raise DataError("the sample lacks features the charter declares: " + ", ".join(missing))
         native = read_model_file(model) if isinstance(model, str | Path) else model
         loaded = wrap_model(native)
         signature = infer_signature(loaded, frame, features=spec.features)

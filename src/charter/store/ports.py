@@ -52,10 +52,14 @@ class RegistryStore(abc.ABC):
         """Ascending by version; raise ``NotFoundError`` for an unknown model."""
 
     @abc.abstractmethod
-    def set_stage(self, name: str, version: int, stage: Stage, *, actor: str, reason: str = "") -> VersionRecord: ...
+    def set_stage(
+        self, name: str, version: int, stage: Stage, *, actor: str, reason: str = ""
+    ) -> VersionRecord: ...
 
     @abc.abstractmethod
-    def update_version_metrics(self, name: str, version: int, metrics: dict[str, Any]) -> VersionRecord: ...
+    def update_version_metrics(
+        self, name: str, version: int, metrics: dict[str, Any]
+    ) -> VersionRecord: ...
 
     # --- charters ----------------------------------------------------------------------------
     @abc.abstractmethod
@@ -133,4 +137,3 @@ class ArtifactStore(abc.ABC):
 
     @abc.abstractmethod
     def delete(self, uri: str) -> None: ...
-

@@ -27,8 +27,15 @@ def _env(home: Path, db_url: str) -> dict[str, str]:
 
 def _register_cmd(model: Path, charter: Path, sample: Path) -> list[str]:
     return [
-        sys.executable, "-m", "charter.cli.main", "register", str(model),
-        "--charter", str(charter), "--sample", str(sample),
+        sys.executable,
+        "-m",
+        "charter.cli.main",
+        "register",
+        str(model),
+        "--charter",
+        str(charter),
+        "--sample",
+        str(sample),
     ]
 
 
@@ -37,7 +44,10 @@ def _open(home: Path, db_url: str) -> Registry:
 
 
 def test_two_processes_registering_at_once_get_distinct_versions(
-    db_url: str, tmp_path: Path, adult_model_path: Path, adult_charter_path: Path,
+    db_url: str,
+    tmp_path: Path,
+    adult_model_path: Path,
+    adult_charter_path: Path,
     adult_sample_path: Path,
 ) -> None:
     home = tmp_path / "home"
@@ -53,12 +63,17 @@ def test_two_processes_registering_at_once_get_distinct_versions(
     )
     args = _register_cmd(adult_model_path, adult_charter_path, adult_sample_path)[3:]
     procs = [
-        subprocess.Popen([sys.executable, "-c", script, *args], env=env,
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        subprocess.Popen(
+            [sys.executable, "-c", script, *args],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         for _ in range(2)
     ]
     outputs = [p.communicate(timeout=240) for p in procs]
-    for proc, (out, err) in zip(procs, outputs, strict=True):
+    for proc, (_out, err) in zip(procs, outputs, strict=True):
         assert proc.returncode == 0, err
         assert "Traceback" not in err
     printed = sorted(line for out, _ in outputs for line in out.split())
@@ -71,7 +86,10 @@ def test_two_processes_registering_at_once_get_distinct_versions(
 
 
 def test_sigkill_during_registration_leaves_no_half_registered_version(
-    db_url: str, tmp_path: Path, adult_model_path: Path, adult_charter_path: Path,
+    db_url: str,
+    tmp_path: Path,
+    adult_model_path: Path,
+    adult_charter_path: Path,
     adult_sample_path: Path,
 ) -> None:
     home = tmp_path / "home"

@@ -14,7 +14,9 @@ def frame() -> pd.DataFrame:
     return pd.DataFrame({"a": [1, 2, 3], "b": ["x", None, "z"], "c": [0.5, 1.5, None]})
 
 
-def test_csv_and_parquet_of_one_table_share_a_fingerprint(tmp_path: Path, frame: pd.DataFrame) -> None:
+def test_csv_and_parquet_of_one_table_share_a_fingerprint(
+    tmp_path: Path, frame: pd.DataFrame
+) -> None:
     frame.to_csv(tmp_path / "t.csv", index=False)
     frame.to_parquet(tmp_path / "t.parquet", index=False)
     from_csv = read_table(tmp_path / "t.csv")
