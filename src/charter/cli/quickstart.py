@@ -71,8 +71,8 @@ def quickstart_cmd(
     settings = Settings.from_env(home=directory / ".charter", environ={})
     console.print(
         Panel.fit(
-            "Charter turns production requirements into a contract ([bold]charter.yaml[/]) "
-            "written first, then enforces it at every stage.\n"
+            "Charter turns production requirements into a contract ([bold]charter.yaml[/]),\n"
+            "written first and enforced at every stage.\n"
             f"Working in [bold]{directory}[/]",
             title="charter quickstart",
         )
