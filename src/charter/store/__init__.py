@@ -13,8 +13,10 @@ from charter.store.entities import (
     AuditEventRecord,
     CharterRecord,
     ModelRecord,
+    NewValidationRun,
     NewVersion,
     Stage,
+    ValidationRunRecord,
     VersionRecord,
 )
 from charter.store.ports import ArtifactStore, RegistryStore, StoredArtifact
@@ -26,10 +28,12 @@ __all__ = [
     "AuditEventRecord",
     "CharterRecord",
     "ModelRecord",
+    "NewValidationRun",
     "NewVersion",
     "RegistryStore",
     "Stage",
     "StoredArtifact",
+    "ValidationRunRecord",
     "VersionRecord",
     "open_artifact_store",
     "open_registry_store",

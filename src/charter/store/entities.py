@@ -12,8 +12,10 @@ __all__ = [
     "AuditEventRecord",
     "CharterRecord",
     "ModelRecord",
+    "NewValidationRun",
     "NewVersion",
     "Stage",
+    "ValidationRunRecord",
     "VersionRecord",
 ]
 
@@ -120,3 +122,35 @@ class AuditEventRecord:
     reason: str
     prev_hash: str
     hash: str
+
+
+@dataclass(frozen=True)
+class NewValidationRun:
+    """A gate run to record against one version and the charter it was judged under."""
+
+    model_name: str
+    version: int
+    charter_hash: str
+    status: Literal["pass", "warn", "fail"]
+    report: dict[str, Any]
+    data_fingerprint: str
+    run_by: str
+
+
+@dataclass(frozen=True)
+class ValidationRunRecord:
+    """A stored gate run; ``passed`` is true for ``pass`` and ``warn``."""
+
+    id: int
+    model_name: str
+    version: int
+    charter_hash: str
+    status: Literal["pass", "warn", "fail"]
+    report: dict[str, Any]
+    data_fingerprint: str
+    run_by: str
+    created_at: datetime
+
+    @property
+    def passed(self) -> bool:
+        return self.status != "fail"

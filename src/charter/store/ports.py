@@ -15,15 +15,19 @@ from charter.store.entities import (
     AuditEventRecord,
     CharterRecord,
     ModelRecord,
+    NewValidationRun,
     NewVersion,
     Stage,
+    ValidationRunRecord,
     VersionRecord,
 )
+from charter.store.ports_batch import BatchRunPort
+from charter.store.ports_governance import GovernancePort
 
 __all__ = ["ArtifactStore", "RegistryStore", "StoredArtifact"]
 
 
-class RegistryStore(abc.ABC):
+class RegistryStore(GovernancePort, BatchRunPort, abc.ABC):
     """Metadata storage. Implementations must make ``create_version`` atomic and race-free."""
 
     # --- models and versions ---------------------------------------------------------------
@@ -101,6 +105,23 @@ class RegistryStore(abc.ABC):
     @abc.abstractmethod
     def list_events(self, model_name: str | None = None) -> list[AuditEventRecord]:
         """Oldest first."""
+
+    # --- validation runs -----------------------------------------------------------------------
+    @abc.abstractmethod
+    def record_validation_run(self, run: NewValidationRun) -> ValidationRunRecord:
+        """Store a gate run and its ``version.validated`` audit event in one transaction."""
+
+    @abc.abstractmethod
+    def list_validation_runs(
+        self, name: str, version: int | None = None
+    ) -> list[ValidationRunRecord]:
+        """Oldest first; every version of ``name`` when ``version`` is None."""
+
+    @abc.abstractmethod
+    def latest_validation_run(
+        self, name: str, version: int, *, charter_hash: str | None = None
+    ) -> ValidationRunRecord | None:
+        """The newest run of a version (under ``charter_hash`` if given), or None."""
 
     # --- lifecycle ---------------------------------------------------------------------------
     @abc.abstractmethod

@@ -19,7 +19,15 @@ from charter.store.sql.migrate import (
 )
 from charter.store.sql.tables import Base
 
-TABLES = {"alembic_version", "aliases", "audit_events", "charters", "models", "versions"}
+TABLES = {
+    "alembic_version",
+    "aliases",
+    "audit_events",
+    "charters",
+    "models",
+    "validation_runs",
+    "versions",
+}
 
 
 def _open(url: str) -> SqlRegistryStore:

@@ -35,7 +35,9 @@ from charter.store.entities import (
 from charter.store.ports import RegistryStore
 from charter.store.sql import migrate
 from charter.store.sql.audit import append_event_row, canonical_json, verify_events
+from charter.store.sql.batch_runs import SqlBatchRunsMixin
 from charter.store.sql.engine import create_registry_engine, normalize_url
+from charter.store.sql.governance import SqlGovernanceMixin
 from charter.store.sql.tables import (
     SqlAlias,
     SqlAuditEvent,
@@ -45,6 +47,7 @@ from charter.store.sql.tables import (
     utc_now,
 )
 from charter.store.sql.transactions import TransactionRunner
+from charter.store.sql.validation_runs import SqlValidationRunsMixin
 
 __all__ = ["SqlRegistryStore"]
 
@@ -56,7 +59,9 @@ def _require_json(field: str, value: Any) -> None:
         raise DataError(f"{field} must be JSON (no NaN or Infinity): {exc}") from exc
 
 
-class SqlRegistryStore(RegistryStore):
+class SqlRegistryStore(
+    SqlValidationRunsMixin, SqlGovernanceMixin, SqlBatchRunsMixin, RegistryStore
+):
     """Registry metadata in a SQL database; opening it upgrades the schema to head."""
 
     def __init__(self, url: str, *, upgrade: bool = True) -> None:
