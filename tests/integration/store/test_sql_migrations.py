@@ -22,11 +22,16 @@ from charter.store.sql.tables import Base
 TABLES = {
     "alembic_version",
     "aliases",
+    "api_tokens",
+    "approvals",
     "audit_events",
     "charters",
     "models",
+    "promotions",
     "validation_runs",
     "versions",
+    "webhook_deliveries",
+    "webhooks",
 }
 
 

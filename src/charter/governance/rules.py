@@ -1,0 +1,132 @@
+"""The sign-off rules, read from what the store knows about one version.
+
+The *current charter* of a version is the charter of its latest gate run; before any gate run it
+is the charter the version was registered under. Approvals count only under the current charter,
+so validating a version again under a changed charter makes every earlier approval lapse. A
+version is ready for production when its latest gate run passed (``pass`` or ``warn``) and every
+role the current charter requires has a standing approval: that role's latest decision under the
+current charter is an approval.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from charter.contract import Charter, parse_charter
+from charter.errors import ConflictError, NotFoundError
+from charter.store import RegistryStore, ValidationRunRecord, VersionRecord
+from charter.store.ports_governance import ApprovalRecord
+
+__all__ = [
+    "RULE_ARCHIVED",
+    "RULE_FOUR_EYES",
+    "RULE_GATE",
+    "RULE_KEEP_PRODUCTION",
+    "RULE_KNOWN_ROLE",
+    "RULE_ONE_ROLE",
+    "RULE_PRODUCTION_READY",
+    "RULE_ROLLBACK_TARGET",
+    "RULE_SINGLE_PRODUCTION",
+    "RULE_TOKEN_ROLE",
+    "RULE_VALID_TOKEN",
+    "Standing",
+    "load_standing",
+    "refusal_message",
+]
+
+RULE_KNOWN_ROLE = "known-role"
+RULE_GATE = "gate-passed"
+RULE_FOUR_EYES = "four-eyes"
+RULE_ONE_ROLE = "one-person-one-role"
+RULE_ARCHIVED = "archived-is-final"
+RULE_PRODUCTION_READY = "production-ready"
+RULE_SINGLE_PRODUCTION = "single-production"
+RULE_KEEP_PRODUCTION = "keep-production"
+RULE_ROLLBACK_TARGET = "rollback-target"
+RULE_VALID_TOKEN = "valid-token"
+RULE_TOKEN_ROLE = "token-role"
+
+
+def refusal_message(subject: str, rule: str, detail: str) -> str:
+    """One shape for every refusal: what was refused, the rule's name, and why."""
+    return f"{subject}: refused by rule '{rule}': {detail}"
+
+
+@dataclass(frozen=True)
+class Standing:
+    """Where one version stands: its current charter, latest gate run and decisions under it."""
+
+    version: VersionRecord
+    charter_hash: str
+    charter: Charter
+    gate: ValidationRunRecord | None
+    decisions: tuple[ApprovalRecord, ...]
+
+    @property
+    def required_roles(self) -> tuple[str, ...]:
+        return tuple(self.charter.approvals.required)
+
+    @property
+    def four_eyes(self) -> bool:
+        return self.charter.approvals.four_eyes
+
+    def latest_by_role(self) -> dict[str, ApprovalRecord]:
+        """Each role's latest decision under the current charter."""
+        return {d.role: d for d in self.decisions}
+
+    def approved_roles(self) -> dict[str, ApprovalRecord]:
+        """Roles whose latest decision is an approval (a standing approval)."""
+        return {r: d for r, d in self.latest_by_role().items() if d.is_approval}
+
+    def gate_problem(self) -> str | None:
+        """Why the gate does not allow this version, or None when its latest run passed."""
+        if self.gate is None:
+            return f"{self.version.ref} has no gate run yet (run `charter validate` first)"
+        if not self.gate.passed:
+            return (
+                f"the latest gate run of {self.version.ref} (run {self.gate.id}, "
+                f"{self.gate.created_at:%Y-%m-%d %H:%M} UTC) failed"
+            )
+        return None
+
+    def missing_for_production(self) -> list[str]:
+        """Exactly what keeps this version out of production; empty when it may go."""
+        missing: list[str] = []
+        gate = self.gate_problem()
+        if gate is not None:
+            missing.append(f"a passing gate ({gate})")
+        latest = self.latest_by_role()
+        for role in self.required_roles:
+            decision = latest.get(role)
+            if decision is None:
+                missing.append(f"approval by role '{role}'")
+            elif not decision.is_approval:
+                missing.append(f"approval by role '{role}' (rejected by {decision.actor})")
+        return missing
+
+
+def current_charter_hash(version: VersionRecord, gate: ValidationRunRecord | None) -> str:
+    """The charter of the latest gate run, else the one the version was registered under."""
+    return gate.charter_hash if gate is not None else version.charter_hash
+
+
+def load_standing(store: RegistryStore, version: VersionRecord) -> Standing:
+    """Read a version's current charter, latest gate run and the decisions that still count."""
+    gate = store.latest_validation_run(version.model_name, version.version)
+    charter_hash = current_charter_hash(version, gate)
+    try:
+        record = store.get_charter(version.model_name, charter_hash)
+    except NotFoundError:
+        raise ConflictError(
+            f"{version.ref} was last validated under charter {charter_hash[:12]}…, which the "
+            "registry does not hold; record it first (charter.governance.record_charter)"
+        ) from None
+    charter = parse_charter(record.content, source=f"{version.ref} charter {charter_hash[:12]}")
+    decisions = tuple(
+        d
+        for d in store.list_approvals(version.model_name, version.version)
+        if d.charter_hash == charter_hash
+    )
+    return Standing(
+        version=version, charter_hash=charter_hash, charter=charter, gate=gate, decisions=decisions
+    )
