@@ -7,7 +7,13 @@ from pathlib import Path
 import typer
 
 from charter._version import __version__
-from charter.cli import contract_cmds, governance_cmds, quickstart, registry_cmds
+from charter.cli import (
+    contract_cmds,
+    governance_cmds,
+    quickstart,
+    registry_cmds,
+    validate_cmds,
+)
 from charter.config import Settings
 
 app = typer.Typer(
@@ -51,6 +57,7 @@ def root(
 contract_cmds.register(app)
 registry_cmds.register(app)
 governance_cmds.register(app)
+validate_cmds.register(app)
 quickstart.register(app)
 
 

@@ -43,8 +43,9 @@ def _read(name: str) -> pd.DataFrame:
     with resources.as_file(source) as path:
         frame = pd.read_csv(path, na_values=["?"], keep_default_na=False, compression="gzip")
     for column in _CATEGORICAL:
-        # plain object columns: every model library and encoder accepts them across pandas versions
-        frame[column] = frame[column].astype(object).where(frame[column].notna(), None)
+        # Plain object columns with NaN for missing: what pandas itself reads from a file and what
+        # a flavor's coerce_frame passes at serving time, so training and serving see one marker.
+        frame[column] = frame[column].astype(object)
     return frame
 
 
