@@ -18,6 +18,7 @@ from charter.config import Settings
 
 if TYPE_CHECKING:
     from charter.store import VersionRecord
+    from charter.validation import GateReport
 
 __all__ = ["register"]
 
@@ -50,8 +51,9 @@ def quickstart_cmd(
 ) -> None:
     """Run the production loop on the bundled UCI Adult data, explaining each step.
 
-    Writes a charter, trains a scikit-learn pipeline, checks and registers it, and shows what the
-    registry recorded. Everything lands in --dir, with the registry under --dir/.charter.
+    Writes a charter, trains a scikit-learn pipeline, registers it against the charter, runs the
+    validation gate (HTML report), records sign-off by example reviewers and promotes it to
+    production. Everything lands in --dir, with the registry under --dir/.charter.
 
     \b
     Example:
@@ -63,8 +65,11 @@ def quickstart_cmd(
     from charter.contract import check_charter
     from charter.datasets import ADULT_ATTRIBUTION, load_adult
     from charter.errors import ContractError
-    from charter.examples.adult import ADULT_FEATURES, train_model
+    from charter.examples.adult import train_model
+    from charter.governance import GovernanceService
     from charter.registry import Registry
+    from charter.reports import write_gate_report
+    from charter.validation import validate
 
     directory = directory.resolve()
     directory.mkdir(parents=True, exist_ok=True)
@@ -122,7 +127,59 @@ def quickstart_cmd(
         4, "Register it: inputs checked against the charter, artifact hashed", register_model
     )
 
-    record = version
+    _show_version(version)
+
+    gate_html = directory / "gate-report.html"
+
+    def run_gate() -> GateReport:
+        with Registry.open(settings) as registry:
+            report = validate(
+                registry, version.ref, data.test, settings=settings, run_by="validator@bank.example"
+            )
+        write_gate_report(report, path_html=gate_html, path_json=directory / "gate-report.json")
+        return report
+
+    report = _run(5, "Run the validation gate on the Adult test set (charter validate)", run_gate)
+    _show_gate(report, gate_html)
+    if not report.passed:
+        console.print("[red]The gate failed, so the quickstart stops before sign-off.[/]")
+        raise typer.Exit(1)
+
+    def sign_off() -> tuple[str, ...]:
+        with Registry.open(settings) as registry:
+            governance = GovernanceService(registry.store)
+            for role, reviewer, note in _REVIEWERS:
+                governance.approve(version.ref, role=role, by=reviewer, note=note)
+            missing = governance.readiness(version.ref).missing
+            if not missing:
+                governance.promote(version.ref, to="production", by="ops@bank.example")
+            return tuple(str(item) for item in missing)
+
+    missing = _run(
+        6, "Sign-off by validation, privacy and business; promote to production", sign_off
+    )
+    if missing:
+        console.print(f"[red]Not promoted; still missing: {', '.join(missing)}[/]")
+        raise typer.Exit(1)
+    for role, reviewer, _ in _REVIEWERS:
+        console.print(f"   [dim]{role:<10} approved by {reviewer}[/]")
+    console.print(
+        f"[green]Done.[/] {version.ref} passed the gate, was signed off and is in production.\n"
+        f"Look around:  charter --home {settings.home} versions {version.model_name}\n"
+        f"              charter --home {settings.home} audit log {version.model_name}\n"
+        f"              charter --home {settings.home} card {version.ref}\n"
+        f"Gate report:  {gate_html}"
+    )
+
+
+_REVIEWERS = (
+    ("validation", "validator@bank.example", "gate passed on the Adult test set"),
+    ("privacy", "dpo@bank.example", "identifiers hashed in the log; sex and race not inputs"),
+    ("business", "owner@bank.example", "fit for the premium card campaign"),
+)
+
+
+def _show_version(record: VersionRecord) -> None:
     table = Table(title=f"Registered {record.ref}", title_justify="left", show_header=False)
     table.add_column(style="dim")
     table.add_column()
@@ -134,12 +191,19 @@ def quickstart_cmd(
     table.add_row("training data", record.training_fingerprint)
     table.add_row("registered by", record.registered_by)
     console.print(table)
-    n_features = len(ADULT_FEATURES)
-    console.print(
-        f"[green]Done.[/] {record.ref} is registered with {n_features} checked inputs.\n"
-        f"Look around:  charter --home {settings.home} versions {record.model_name}\n"
-        f"              charter --home {settings.home} show {record.ref}"
-    )
+
+
+def _show_gate(report: GateReport, html: Path) -> None:
+    colours = {"pass": "green", "warn": "yellow", "fail": "red", "skipped": "dim"}
+    counts: dict[str, int] = {}
+    for check in report.checks:
+        counts[check.verdict] = counts.get(check.verdict, 0) + 1
+    summary = ", ".join(f"[{colours.get(k, 'white')}]{n} {k}[/]" for k, n in sorted(counts.items()))
+    console.print(f"   gate [bold]{report.status}[/]: {summary} — report: [dim]{html}[/]")
+    for check in (*report.failures, *report.warnings):
+        console.print(
+            f"   [{colours[check.verdict]}]{check.verdict}[/] {check.name}: {check.reason}"
+        )
 
 
 def register(app: typer.Typer) -> None:
