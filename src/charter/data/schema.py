@@ -105,10 +105,13 @@ def _shown(value: Any) -> str:
 
 def _is_missing(series: pd.Series) -> np.ndarray:
     missing = np.array(series.isna().to_numpy(), dtype=bool)  # a writable copy
-    if series.dtype == object or pd.api.types.is_string_dtype(series.dtype):
+    if pd.api.types.is_string_dtype(series.dtype) and series.dtype != object:
+        blank = series.str.strip().eq("").fillna(False).to_numpy(dtype=bool)
+        missing |= blank
+    elif series.dtype == object:
         as_text = series.to_numpy(dtype=object)
         missing |= np.array([isinstance(v, str) and not v.strip() for v in as_text], dtype=bool)
-    return np.asarray(missing, dtype=bool)
+    return missing
 
 
 class _Collector:
