@@ -8,10 +8,12 @@ import typer
 
 from charter._version import __version__
 from charter.cli import (
+    batch_cmds,
     contract_cmds,
     governance_cmds,
     quickstart,
     registry_cmds,
+    serve_cmds,
     validate_cmds,
 )
 from charter.config import Settings
@@ -58,6 +60,8 @@ contract_cmds.register(app)
 registry_cmds.register(app)
 governance_cmds.register(app)
 validate_cmds.register(app)
+batch_cmds.register(app)
+serve_cmds.register(app)
 quickstart.register(app)
 
 

@@ -110,7 +110,7 @@ def _probe_env(registry: Registry, settings: Settings | None) -> dict[str, str] 
     env = dict(os.environ)
     env.update({"CHARTER_DB_URL": db_url, "CHARTER_ARTIFACTS": artifacts})
     # Measure the model the way a serving worker runs it: one thread per worker. Thread pools
-    # sized to every core make one-row calls wait on each other under load (p99 × 40 here).
+    # sized to every core make one-row calls wait on each other under load (p99 40x here).
     for variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
         env.setdefault(variable, "1")
     return env

@@ -25,6 +25,7 @@ TABLES = {
     "api_tokens",
     "approvals",
     "audit_events",
+    "batch_runs",
     "charters",
     "models",
     "promotions",

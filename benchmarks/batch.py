@@ -1,0 +1,115 @@
+"""Batch scoring: ``charter score`` against the model's own predict and a plain pandas script.
+
+Usage: ``python benchmarks/batch.py [ROWS ...]`` (default 1000000 5000000). Adult is resampled to
+each size and written as Parquet (row groups of 100k); every contender runs in its own subprocess
+so peak RSS is its own. Contenders, on the same rows:
+
+- ``predict``: the fitted pipeline's ``predict_proba`` on a DataFrame already in memory;
+- ``pandas``: ``read_parquet`` → ``predict_proba`` → ``to_parquet``, nothing else;
+- ``charter local`` / ``charter dask``: ``charter.batch.score`` with prediction logging on (the
+  charter samples 1.0), reason codes off (each row costs features times background model calls; they
+  are timed separately on 2,000 rows), and the Dask engine on a 2-worker ``LocalCluster``.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import tempfile
+from importlib import resources
+from pathlib import Path
+
+CHILD = r"""
+import json, resource, sys, time
+kind, work, rows = sys.argv[1], sys.argv[2], int(sys.argv[3])
+from pathlib import Path
+work = Path(work)
+source = work / f"adult_{rows}.parquet"
+t0 = time.perf_counter()
+if kind in ("predict", "pandas"):
+    import joblib, pandas as pd
+    model = joblib.load(work / "model.joblib")
+    features = list(model.feature_names_in_)
+    if kind == "predict":
+        frame = pd.read_parquet(source)
+        t0 = time.perf_counter()
+        model.predict_proba(frame[features])
+    else:
+        frame = pd.read_parquet(source)
+        out = frame[[]].assign(score=model.predict_proba(frame[features])[:, 1])
+        out.to_parquet(work / f"pandas_{rows}.parquet")
+else:
+    from charter.batch import score
+    from charter.registry import Registry
+    engine, reasons = kind.split("-")
+    sink = work / f"{kind}_{rows}_{time.time_ns()}.parquet"
+    with Registry.open(home=work / "home") as registry:
+        result = score(registry, "adult-income", source=str(source), sink=str(sink),
+                       engine=engine, reasons=reasons == "reasons", home=work / "home")
+    assert result.passed, result
+elapsed = time.perf_counter() - t0
+peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+print(json.dumps({"seconds": elapsed, "peak_mb": peak_mb}))
+"""
+
+
+def _prepare(work: Path, sizes: list[int]) -> None:
+    import joblib
+
+    from charter.datasets import load_adult
+    from charter.examples.adult import ADULT_FEATURES, build_pipeline
+    from charter.registry import Registry
+
+    data = load_adult()
+    model = build_pipeline().fit(data.train[list(ADULT_FEATURES)], data.train["income"])
+    joblib.dump(model, work / "model.joblib")
+    charter = work / "charter.yaml"
+    text = (resources.files("charter.examples") / "adult_charter.yaml").read_text("utf-8")
+    charter.write_text(text, encoding="utf-8")
+    with Registry.open(home=work / "home") as registry:
+        registry.register(model, charter=charter, sample=data.train)
+    for rows in [*sizes, 2_000]:
+        frame = data.test.sample(n=rows, replace=True, random_state=rows).reset_index(drop=True)
+        frame.to_parquet(work / f"adult_{rows}.parquet", index=False, row_group_size=100_000)
+
+
+def _run(kind: str, work: Path, rows: int) -> dict[str, float]:
+    done = subprocess.run(
+        [sys.executable, "-c", CHILD, kind, str(work), str(rows)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise SystemExit(f"{kind} failed:\n{done.stderr[-3000:]}")
+    return dict(json.loads(done.stdout.strip().splitlines()[-1]))
+
+
+def main(sizes: list[int]) -> None:
+    with tempfile.TemporaryDirectory(prefix="charter-bench-") as folder:
+        work = Path(folder)
+        _prepare(work, sizes)
+        print("| rows | contender | seconds | rows/s | peak RSS MB | vs pandas script |")
+        print("| --- | --- | --- | --- | --- | --- |")
+        for rows in sizes:
+            results = {
+                kind: _run(kind, work, rows)
+                for kind in ("predict", "pandas", "local-plain", "dask-plain")
+            }
+            base = results["pandas"]["seconds"]
+            for kind, result in results.items():
+                seconds = result["seconds"]
+                print(
+                    f"| {rows:,} | {kind} | {seconds:.2f} | {rows / seconds:,.0f} | "
+                    f"{result['peak_mb']:.0f} | {base / seconds:.0%} |"
+                )
+        reasons = _run("local-reasons", work, 2_000)
+        print(
+            f"\nreason codes on: 2,000 rows in {reasons['seconds']:.2f} s "
+            f"({2_000 / reasons['seconds']:,.0f} rows/s)"
+        )
+
+
+if __name__ == "__main__":
+    main([int(a) for a in sys.argv[1:]] or [1_000_000, 5_000_000])

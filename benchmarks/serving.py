@@ -1,0 +1,219 @@
+"""Serving latency and throughput: in-process predict, ``charter serve``, ``mlflow models serve``.
+
+Run: ``python benchmarks/serving.py [--seconds 8] [--mlflow-python /tmp/mlvenv/bin/python]``.
+
+Same model everywhere: the quickstart's Adult pipeline (``build_pipeline()``: impute + one-hot with
+infrequent categories + HistGradientBoosting, 200 rounds) fitted on Adult's training set. Load
+generator: ``wrk`` (Debian package) with a Lua script that POSTs a fixed body to ``/invocations``
+(``dataframe_split``) for ``--seconds`` per cell, one connection per concurrent client; p50/p99
+come from wrk's latency distribution. In-process predict is timed with ``perf_counter`` around
+``predict_scores`` on a one-row / 100-row DataFrame (no HTTP). Every server runs one worker on
+127.0.0.1, started fresh per configuration; MLflow runs from its own venv (``--mlflow-python``)
+with ``--env-manager local``. Prints one Markdown table; nothing is asserted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pandas as pd
+
+from charter.config import Settings
+from charter.datasets import load_adult
+from charter.examples.adult import ADULT_FEATURES, build_pipeline
+from charter.models import wrap_model
+from charter.registry import Registry
+
+CHARTER_TEXT = (Path(__file__).parents[1] / "src/charter/examples/adult_charter.yaml").read_text()
+SAVE_MLFLOW = (
+    "import joblib, sys, mlflow.sklearn; "
+    "mlflow.sklearn.save_model(joblib.load(sys.argv[1]), sys.argv[2], "
+    "serialization_format='cloudpickle')"
+)
+LUA = """wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+wrk.body = io.open("{body}"):read("*a")
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_ready(url: str, process: subprocess.Popen[bytes], timeout: float = 180) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(url, timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        if process.poll() is not None:
+            raise SystemExit(f"server exited while starting: {url}")
+        time.sleep(0.2)
+    raise SystemExit(f"server not ready: {url}")
+
+
+def wrk(url: str, body: Path, connections: int, seconds: int, workdir: Path) -> dict[str, float]:
+    script = workdir / f"post_{body.stem}.lua"
+    script.write_text(LUA.format(body=body))
+    command = ["wrk", "-t", str(min(connections, 2)), "-c", str(connections), "-d", f"{seconds}s"]
+    out = subprocess.run(
+        [*command, "--latency", "-s", str(script), url], capture_output=True, text=True, check=True
+    ).stdout
+
+    def ms(label: str) -> float:
+        match = re.search(rf"^\s*{label}%\s+([\d.]+)(us|ms|s)", out, re.M)
+        if not match:
+            return float("nan")
+        value, unit = float(match.group(1)), match.group(2)
+        return value / 1000 if unit == "us" else value * 1000 if unit == "s" else value
+
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    return {
+        "p50_ms": ms("50"),
+        "p99_ms": ms("99"),
+        "rps": rps,
+        "errors": float(errors.group(1)) if errors else 0.0,
+    }
+
+
+def in_process(model: Any, rows: pd.DataFrame, n: int) -> dict[str, float]:
+    loaded = wrap_model(model)
+    frame = rows.iloc[:n].reset_index(drop=True)
+    times = []
+    for _ in range(300 if n == 1 else 100):
+        started = time.perf_counter()
+        loaded.predict_scores(frame, positive=">50K")
+        times.append((time.perf_counter() - started) * 1000)
+    times.sort()
+    return {"p50_ms": statistics.median(times), "p99_ms": times[int(len(times) * 0.99) - 1],
+            "rps": 1000 / statistics.mean(times), "errors": 0.0}  # fmt: skip
+
+
+def start_charter(home: Path, port: int, *extra: str) -> subprocess.Popen[bytes]:
+    env = {**os.environ, "CHARTER_HOME": str(home)}
+    command = [sys.executable, "-m", "charter.cli.main", "serve", "--port", str(port)]
+    process = subprocess.Popen(
+        [*command, "--no-access-log", *extra], env=env,
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    wait_ready(f"http://127.0.0.1:{port}/v2/health/ready", process)
+    return process
+
+
+def start_mlflow(python: str, model_dir: Path, port: int) -> subprocess.Popen[bytes]:
+    mlflow = str(Path(python).parent / "mlflow")
+    env = {**os.environ, "PATH": f"{Path(python).parent}:{os.environ.get('PATH', '')}"}
+    process = subprocess.Popen(
+        [mlflow, "models", "serve", "-m", str(model_dir), "-p", str(port), "--env-manager", "local",
+         "--host", "127.0.0.1", "-w", "1"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env,
+    )  # fmt: skip
+    wait_ready(f"http://127.0.0.1:{port}/ping", process)
+    return process
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=int, default=8)
+    parser.add_argument("--mlflow-python", default="/tmp/mlvenv/bin/python")
+    parser.add_argument("--skip-charter", action="store_true", help="Only in-process and MLflow.")
+    args = parser.parse_args()
+    if shutil.which("wrk") is None:
+        raise SystemExit("wrk is not installed (apt-get install wrk)")
+    work = Path(tempfile.mkdtemp(prefix="charter-serving-bench-"))
+    adult = load_adult().train
+    model = build_pipeline()
+    model.fit(adult[list(ADULT_FEATURES)], adult["income"])
+    features = adult[list(ADULT_FEATURES)].reset_index(drop=True)
+    home = work / "home"
+    (work / "charter.yaml").write_text(CHARTER_TEXT)
+    with Registry.open(Settings.from_env({}, home=home)) as registry:
+        version = registry.register(model, charter=work / "charter.yaml", sample=adult.iloc[:5000])
+        registry.store.set_alias(version.model_name, "production", version.version, actor="bench")
+    bodies = {}
+    for n in (1, 100):
+        part = features.iloc[:n]
+        split = {
+            "columns": list(part.columns),
+            "data": part.astype(object).where(part.notna(), None).values.tolist(),
+        }
+        bodies[n] = work / f"body_{n}.json"
+        bodies[n].write_text(json.dumps({"dataframe_split": split}))
+    results: list[tuple[str, int, int, dict[str, float]]] = []
+    for n in (1, 100):
+        results.append(("in-process predict_scores", 1, n, in_process(model, features, n)))
+    configs = {
+        "charter serve (log on)": (),
+        "charter serve (log off)": ("--no-log",),
+        "charter serve (log on, batching 64 rows / 2 ms)": ("--batch-max-rows", "64"),
+    }
+    for label, extra in configs.items():
+        if args.skip_charter:
+            break
+        port = free_port()
+        process = start_charter(home, port, *extra)
+        try:
+            url = f"http://127.0.0.1:{port}/invocations"
+            for n in (1, 100):
+                for c in (1, 16):
+                    results.append((label, c, n, wrk(url, bodies[n], c, args.seconds, work)))
+                    print(results[-1], file=sys.stderr, flush=True)
+        finally:
+            process.terminate()
+            process.wait(60)
+    if Path(args.mlflow_python).exists():
+        model_dir = work / "mlflow_model"
+        saved = work / "model.joblib"
+        import joblib
+
+        joblib.dump(model, saved)
+        subprocess.run(
+            [args.mlflow_python, "-c", SAVE_MLFLOW, str(saved), str(model_dir)],
+            check=True, capture_output=True,
+        )  # fmt: skip
+        port = free_port()
+        process = start_mlflow(args.mlflow_python, model_dir, port)
+        try:
+            for n in (1, 100):
+                for c in (1, 16):
+                    url = f"http://127.0.0.1:{port}/invocations"
+                    results.append(
+                        ("mlflow models serve", c, n, wrk(url, bodies[n], c, args.seconds, work))
+                    )
+                    print(results[-1], file=sys.stderr, flush=True)
+        finally:
+            process.terminate()
+            process.wait(60)
+    else:
+        print("MLflow: not available (no --mlflow-python); compare with NOTES.md's numbers")
+    print("| server | concurrency | rows/request | p50 ms | p99 ms | requests/s | non-2xx |")
+    print("| --- | --- | --- | --- | --- | --- | --- |")
+    for label, c, n, r in results:
+        cells = f"{r['p50_ms']:.2f} | {r['p99_ms']:.2f} | {r['rps']:.0f} | {r['errors']:.0f}"
+        print(f"| {label} | {c} | {n} | {cells} |")
+    print(
+        json.dumps([{"server": s, "c": c, "rows": n, **r} for s, c, n, r in results]),
+        file=sys.stderr,
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,218 @@
+"""The compactor: spool files become Parquet, partitioned by model and date, exactly once.
+
+Exactly-once without a database: each spool file has a committed byte offset (in
+``.offsets/``). A run reads from that offset to the last complete line and writes one part per
+(model, date) named after the spool file and the *start* offset, each to a temporary name then
+renamed. Only then does it commit the new offset. A run killed in between is repeated from the
+same offset, rewriting the same part names with a superset of the same lines, so nothing is
+duplicated and nothing is lost. One compactor runs at a time (an ``flock`` on the spool folder).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC
+from pathlib import Path
+from urllib.parse import quote
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from charter.errors import StorageError
+from charter.predlog.records import PredictionRecord
+from charter.predlog.spool import ACTIVE_SUFFIX, CLOSED_SUFFIX
+
+__all__ = ["LOG_SCHEMA", "CompactionResult", "compact", "partition_dir"]
+
+LOG_SCHEMA = pa.schema(
+    [
+        ("request_id", pa.string()),
+        ("model", pa.string()),
+        ("version", pa.int64()),
+        ("source", pa.string()),
+        ("inputs", pa.string()),  # JSON object, after the PII policy
+        ("outputs", pa.string()),  # JSON object
+        ("latency_ms", pa.float64()),
+        ("at", pa.timestamp("us", tz="UTC")),
+        ("run_id", pa.string()),
+    ]
+)
+_OFFSETS = ".offsets"
+_LOCK = ".compact.lock"
+
+
+@dataclass(frozen=True)
+class CompactionResult:
+    """What one compaction did."""
+
+    files_read: int = 0
+    records_written: int = 0
+    parts_written: int = 0
+    bad_lines: int = 0
+    spool_files_removed: int = 0
+    skipped: bool = False  # another compactor held the lock
+
+
+def partition_dir(log_dir: str | Path, model: str, day: str | None = None) -> Path:
+    """``<log_dir>/model=<name>`` or ``…/date=<YYYY-MM-DD>`` (Hive-style, readable by DuckDB)."""
+    base = Path(log_dir) / f"model={quote(model, safe='')}"
+    return base if day is None else base / f"date={day}"
+
+
+@contextlib.contextmanager
+def _locked(spool_dir: Path, *, wait: bool) -> Iterator[bool]:
+    fd = os.open(spool_dir / _LOCK, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX if wait else fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            yield False
+            return
+        yield True
+    finally:
+        os.close(fd)  # closing releases the lock
+
+
+def _write_atomic(path: Path, write: object) -> None:
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    if callable(write):
+        write(tmp)
+    os.replace(tmp, path)
+
+
+def _read_offset(path: Path) -> int:
+    try:
+        return int(path.read_text(encoding="ascii").strip() or 0)
+    except FileNotFoundError:
+        return 0
+
+
+def _commit_offset(path: Path, offset: int) -> None:
+    _write_atomic(path, lambda tmp: tmp.write_text(str(offset), encoding="ascii"))
+
+
+def _writer_alive(stem: str) -> bool:
+    parts = stem.split("-")
+    try:
+        pid = int(parts[1])
+    except (IndexError, ValueError):
+        return False
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _table(records: list[PredictionRecord]) -> pa.Table:
+    return pa.table(
+        {
+            "request_id": [r.request_id for r in records],
+            "model": [r.model for r in records],
+            "version": [int(r.version) for r in records],
+            "source": [r.source for r in records],
+            "inputs": [json.dumps(r.inputs, separators=(",", ":")) for r in records],
+            "outputs": [json.dumps(r.outputs, separators=(",", ":")) for r in records],
+            "latency_ms": [r.latency_ms for r in records],
+            "at": [r.at.astimezone(UTC) for r in records],
+            "run_id": [r.run_id for r in records],
+        },
+        schema=LOG_SCHEMA,
+    )
+
+
+def _compact_file(path: Path, offsets: Path, log_dir: Path) -> tuple[int, int, int, bool]:
+    """(records, parts, bad lines, removed) for one spool file."""
+    stem = path.name.rsplit(".", 1)[0]
+    offset_path = offsets / f"{stem}.offset"
+    start = _read_offset(offset_path)
+    with path.open("rb") as handle:
+        handle.seek(start)
+        chunk = handle.read()
+    end = start + chunk.rfind(b"\n") + 1
+    records: list[PredictionRecord] = []
+    bad = 0
+    parts = 0
+    if end > start:
+        for line in chunk[: end - start].splitlines():
+            if not line.strip():
+                continue
+            try:
+                records.append(PredictionRecord.from_json(line))
+            except (ValueError, KeyError, TypeError):
+                bad += 1
+        groups: dict[tuple[str, str], list[PredictionRecord]] = {}
+        for record in records:
+            day = record.at.astimezone(UTC).date().isoformat()
+            groups.setdefault((record.model, day), []).append(record)
+        for (model, day), group in groups.items():
+            folder = partition_dir(log_dir, model, day)
+            folder.mkdir(parents=True, exist_ok=True)
+            table = _table(group)
+            target = folder / f"part-{stem}-{start:012d}.parquet"
+            _write_atomic(target, lambda tmp, table=table: pq.write_table(table, tmp))
+            parts += 1
+        _commit_offset(offset_path, end)
+    finished = path.suffix == CLOSED_SUFFIX or not _writer_alive(stem)
+    removed = False
+    if finished and len(chunk) == end - start:
+        path.unlink(missing_ok=True)
+        offset_path.unlink(missing_ok=True)
+        removed = True
+    elif finished and path.suffix == ACTIVE_SUFFIX:
+        # a dead writer's torn last line was never acknowledged; drop it with the file
+        path.unlink(missing_ok=True)
+        offset_path.unlink(missing_ok=True)
+        removed = True
+    return len(records), parts, bad, removed
+
+
+def compact(spool_dir: str | Path, log_dir: str | Path, *, wait: bool = True) -> CompactionResult:
+    """Move every complete spooled record into the Parquet log (idempotent; see module doc).
+
+    With ``wait=False`` a compaction already running elsewhere makes this return at once with
+    ``skipped=True`` (the server's background loop does that).
+    """
+    spool, log = Path(spool_dir), Path(log_dir)
+    if not spool.is_dir():
+        return CompactionResult()
+    offsets = spool / _OFFSETS
+    try:
+        offsets.mkdir(exist_ok=True)
+        log.mkdir(parents=True, exist_ok=True)
+        with _locked(spool, wait=wait) as acquired:
+            if not acquired:
+                return CompactionResult(skipped=True)
+            files = sorted(
+                p
+                for p in spool.iterdir()
+                if p.name.startswith("spool-") and p.suffix in (ACTIVE_SUFFIX, CLOSED_SUFFIX)
+            )
+            totals = [0, 0, 0, 0]
+            for path in files:
+                try:
+                    records, parts, bad, removed = _compact_file(path, offsets, log)
+                except FileNotFoundError:  # renamed by its writer meanwhile: next run takes it
+                    continue
+                totals[0] += records
+                totals[1] += parts
+                totals[2] += bad
+                totals[3] += int(removed)
+    except OSError as exc:
+        raise StorageError(f"prediction log compaction failed: {exc}") from exc
+    return CompactionResult(
+        files_read=len(files),
+        records_written=totals[0],
+        parts_written=totals[1],
+        bad_lines=totals[2],
+        spool_files_removed=totals[3],
+    )

@@ -1,0 +1,144 @@
+"""Reading the Parquet prediction log back, and enforcing its retention."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from charter.errors import DataError, StorageError
+from charter.predlog.compactor import LOG_SCHEMA, partition_dir
+
+__all__ = ["PurgeResult", "expand_log", "logged_models", "purge", "read_log"]
+
+
+@dataclass(frozen=True)
+class PurgeResult:
+    """What a purge removed."""
+
+    cutoff: datetime
+    partitions_removed: int
+    files_removed: int
+
+
+def _aware(value: datetime, what: str) -> datetime:
+    if value.tzinfo is None:
+        raise DataError(f"{what} must be an aware datetime (with a time zone)")
+    return value.astimezone(UTC)
+
+
+def _partition_day(path: Path) -> date | None:
+    if not path.name.startswith("date="):
+        return None
+    try:
+        return date.fromisoformat(path.name.removeprefix("date="))
+    except ValueError:
+        return None
+
+
+def logged_models(log_dir: str | Path) -> list[str]:
+    """The model names that have a partition in the log."""
+    from urllib.parse import unquote
+
+    root = Path(log_dir)
+    if not root.is_dir():
+        return []
+    return sorted(
+        unquote(p.name.removeprefix("model="))
+        for p in root.iterdir()
+        if p.is_dir() and p.name.startswith("model=")
+    )
+
+
+def read_log(
+    log_dir: str | Path,
+    model: str,
+    *,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> pa.Table:
+    """A model's logged predictions with ``since <= at < until`` (both optional, aware).
+
+    Columns follow ``LOG_SCHEMA``; ``inputs`` and ``outputs`` are JSON objects as text
+    (``expand_log`` turns them into columns). Date partitions outside the window are not opened.
+    """
+    low = _aware(since, "since") if since is not None else None
+    high = _aware(until, "until") if until is not None else None
+    root = partition_dir(log_dir, model)
+    tables: list[pa.Table] = []
+    if root.is_dir():
+        for folder in sorted(root.iterdir()):
+            day = _partition_day(folder)
+            if day is None:
+                continue
+            if low is not None and day < low.date():
+                continue
+            if high is not None and day > high.date():
+                continue
+            for part in sorted(folder.glob("part-*.parquet")):
+                try:
+                    tables.append(pq.read_table(part, schema=LOG_SCHEMA))
+                except (OSError, pa.ArrowInvalid) as exc:
+                    raise StorageError(f"cannot read log part {part}: {exc}") from exc
+    table = pa.concat_tables(tables) if tables else LOG_SCHEMA.empty_table()
+    if low is not None:
+        table = table.filter(
+            pc.greater_equal(table["at"], pa.scalar(low, LOG_SCHEMA.field("at").type))
+        )
+    if high is not None:
+        table = table.filter(pc.less(table["at"], pa.scalar(high, LOG_SCHEMA.field("at").type)))
+    return table
+
+
+def expand_log(table: pa.Table) -> pd.DataFrame:
+    """The log as a DataFrame: one column per input field, outputs as ``output_<name>``."""
+    frame = table.drop_columns(["inputs", "outputs"]).to_pandas()
+    inputs = pd.DataFrame([json.loads(v) for v in table["inputs"].to_pylist()], index=frame.index)
+    outputs = pd.DataFrame([json.loads(v) for v in table["outputs"].to_pylist()], index=frame.index)
+    outputs.columns = [f"output_{c}" for c in outputs.columns]
+    expanded: pd.DataFrame = pd.concat([frame, inputs, outputs], axis=1)
+    return expanded
+
+
+def purge(
+    log_dir: str | Path,
+    older_than: timedelta | datetime,
+    *,
+    model: str | None = None,
+    now: datetime | None = None,
+) -> PurgeResult:
+    """Delete whole days of log older than a cutoff (a retention period or an aware datetime).
+
+    Retention is enforced by day partitions: a day is removed once all of it lies before the
+    cutoff, so records are kept at most one day past their retention.
+    """
+    if isinstance(older_than, timedelta):
+        if older_than <= timedelta(0):
+            raise DataError(f"retention must be longer than zero; got {older_than}")
+        cutoff = _aware(now or datetime.now(UTC), "now") - older_than
+    else:
+        cutoff = _aware(older_than, "older_than")
+    models = [model] if model is not None else logged_models(log_dir)
+    partitions = files = 0
+    for name in models:
+        root = partition_dir(log_dir, name)
+        if not root.is_dir():
+            continue
+        for folder in sorted(root.iterdir()):
+            day = _partition_day(folder)
+            if day is None or day >= cutoff.date():
+                continue
+            files += sum(1 for _ in folder.glob("*.parquet"))
+            try:
+                shutil.rmtree(folder)
+            except OSError as exc:
+                raise StorageError(f"cannot remove log partition {folder}: {exc}") from exc
+            partitions += 1
+    return PurgeResult(cutoff=cutoff, partitions_removed=partitions, files_removed=files)

@@ -1,0 +1,120 @@
+"""The spool: JSON Lines files a process appends to before it answers.
+
+Each writer owns its own file (``spool-<pid>-<start ns>-<n>.active``), opened ``O_APPEND``, and
+writes every batch of records with one ``os.write`` call: once ``append`` returns the bytes are in
+the operating system's page cache, so killing the process (even SIGKILL) loses nothing it
+answered. ``fsync=True`` also survives a power cut, at a cost of milliseconds per call. A file is
+renamed to ``.jsonl`` when the writer rotates or closes it; the compactor reads both kinds, only up
+to the last complete line.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from types import TracebackType
+
+from charter.errors import StorageError
+from charter.predlog.records import PredictionRecord
+
+__all__ = ["ACTIVE_SUFFIX", "CLOSED_SUFFIX", "SpoolWriter"]
+
+ACTIVE_SUFFIX = ".active"
+CLOSED_SUFFIX = ".jsonl"
+_DEFAULT_ROTATE_BYTES = 64 * 1024 * 1024
+
+
+class SpoolWriter:
+    """Appends prediction records to this process's spool file; thread-safe."""
+
+    def __init__(
+        self,
+        spool_dir: str | Path,
+        *,
+        fsync: bool = False,
+        rotate_bytes: int = _DEFAULT_ROTATE_BYTES,
+    ) -> None:
+        self.spool_dir = Path(spool_dir)
+        self.fsync = fsync
+        self.rotate_bytes = rotate_bytes
+        self._lock = threading.Lock()
+        self._fd: int | None = None
+        self._path: Path | None = None
+        self._size = 0
+        self._count = 0
+        self._started_ns = time.time_ns()
+        self._pid = os.getpid()
+        try:
+            self.spool_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StorageError(f"cannot create the spool folder {self.spool_dir}: {exc}") from exc
+
+    @property
+    def path(self) -> Path | None:
+        """The file being appended to, if one is open."""
+        return self._path
+
+    def append(self, records: Sequence[PredictionRecord]) -> None:
+        """Write the records as JSON Lines; returns once the OS holds them."""
+        if not records:
+            return
+        payload = "".join(record.to_json() + "\n" for record in records).encode("utf-8")
+        with self._lock:
+            if os.getpid() != self._pid:  # forked: never share the parent's file
+                self._fd, self._path, self._pid = None, None, os.getpid()
+            fd = self._fd if self._fd is not None else self._open()
+            try:
+                view = memoryview(payload)
+                while view:
+                    written = os.write(fd, view)
+                    view = view[written:]
+                if self.fsync:
+                    os.fsync(fd)
+            except OSError as exc:
+                raise StorageError(f"cannot append to the prediction spool: {exc}") from exc
+            self._size += len(payload)
+            if self._size >= self.rotate_bytes:
+                self._close_file()
+
+    def close(self) -> None:
+        """Close and hand the current file over to the compactor."""
+        with self._lock:
+            self._close_file()
+
+    def __enter__(self) -> SpoolWriter:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def _open(self) -> int:
+        self._count += 1
+        name = f"spool-{self._pid}-{self._started_ns}-{self._count:06d}{ACTIVE_SUFFIX}"
+        path = self.spool_dir / name
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        except OSError as exc:
+            raise StorageError(f"cannot open a spool file in {self.spool_dir}: {exc}") from exc
+        self._fd, self._path, self._size = fd, path, 0
+        return fd
+
+    def _close_file(self) -> None:
+        if self._fd is None or self._path is None:
+            return
+        try:
+            if self.fsync:
+                os.fsync(self._fd)
+            os.close(self._fd)
+            os.replace(self._path, self._path.with_suffix(CLOSED_SUFFIX))
+        except OSError as exc:
+            raise StorageError(f"cannot close the spool file {self._path.name}: {exc}") from exc
+        finally:
+            self._fd, self._path = None, None

@@ -1,0 +1,116 @@
+"""``create_app(settings)``: the FastAPI app that serves the registry's production models.
+
+The lifespan loads every served model before the port answers ready, then runs two background
+loops: the registry watcher (routing changes within ``poll_seconds``) and the compactor (spool to
+Parquet every ``compact_every_seconds``). On shutdown uvicorn stops accepting and lets in-flight
+requests finish; the lifespan then waits for pending shadow copies, closes the spool and
+compacts once more, so a clean stop leaves nothing in the spool.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import replace
+
+from fastapi import FastAPI
+
+from charter._version import __version__
+from charter.config import Settings
+from charter.predlog import (
+    SpoolWriter,
+    compact,
+    default_log_dir,
+    default_spool_dir,
+    load_hash_key,
+)
+from charter.registry import Registry
+from charter.server import admin, oip, routes
+from charter.server.context import ServerContext
+from charter.server.errors import install_error_handlers
+from charter.server.middleware import RequestMiddleware
+from charter.serving import MetricsRegistry, ServeOptions, ServingService
+
+__all__ = ["create_app"]
+
+logger = logging.getLogger("charter.server")
+
+
+async def _compact_forever(spool_dir: str, log_dir: str, every: float) -> None:
+    while True:
+        try:
+            await asyncio.to_thread(compact, spool_dir, log_dir, wait=False)
+        except Exception as exc:  # the spool keeps everything; the next round retries
+            logger.warning("prediction log compaction failed: %s", exc)
+        await asyncio.sleep(every)
+
+
+def create_app(
+    settings: Settings,
+    *,
+    models: Sequence[str] | None = None,
+    options: ServeOptions | None = None,
+    registry: Registry | None = None,
+) -> FastAPI:
+    """The inference + admin app for the registry ``settings`` point at.
+
+    ``models`` limits the served models (default: every model with a production version);
+    ``options`` tunes routing, batching, ONNX and the log (see ``ServeOptions``).
+    """
+    opts = options or ServeOptions()
+    if models:
+        opts = replace(opts, models=tuple(models))
+    spool_dir = opts.spool_dir or default_spool_dir(settings.home)
+    log_dir = opts.log_dir or default_log_dir(settings.home)
+    metrics = MetricsRegistry()
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        owned = registry is None
+        reg = registry if registry is not None else await asyncio.to_thread(Registry.open, settings)
+        spool = SpoolWriter(spool_dir, fsync=opts.fsync) if opts.log_predictions else None
+        service = ServingService(
+            reg, opts, hash_key=load_hash_key(settings.home), spool=spool, metrics=metrics
+        )
+        context = ServerContext(settings=settings, registry=reg, service=service)
+        app.state.charter = context
+        await asyncio.to_thread(service.load_all)
+        context.ready = True
+        tasks = [asyncio.create_task(service.watch())]
+        if opts.log_predictions and opts.compact_every_seconds > 0:
+            tasks.append(
+                asyncio.create_task(
+                    _compact_forever(str(spool_dir), str(log_dir), opts.compact_every_seconds)
+                )
+            )
+        try:
+            yield
+        finally:
+            context.ready = False
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            await service.drain()
+            if opts.log_predictions:
+                with contextlib.suppress(Exception):
+                    await asyncio.to_thread(compact, spool_dir, log_dir)
+            if owned:
+                reg.close()
+
+    app = FastAPI(
+        title="Charter serving",
+        version=__version__,
+        description=(
+            "Open Inference Protocol v2, MLflow-compatible /invocations and a plain /v1 API "
+            "with reason codes, for the registry's production models."
+        ),
+        lifespan=lifespan,
+    )
+    install_error_handlers(app)
+    app.include_router(oip.router)
+    app.include_router(routes.router)
+    app.include_router(admin.router)
+    app.add_middleware(RequestMiddleware, metrics=metrics)
+    return app

@@ -1,0 +1,279 @@
+"""The serving use case: route a request, check it against the charter, score, log, shadow.
+
+Protocol-free: the server decodes OIP, MLflow or plain records into columns and renders the
+``Prediction`` back. Every answered row is appended to the prediction spool *before* ``predict``
+returns (subject to the charter's sampling rate), so an answer the client received is never lost.
+The shadow version gets a copy in a background task after the answer is ready: its failures are
+counted and logged, never raised, and at most ``shadow_max_pending`` copies wait at a time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from charter.predlog import PredictionRecord, SpoolWriter, apply_pii_policy, should_sample
+from charter.registry import Registry
+from charter.serving.batcher import AdaptiveBatcher, BatchOptions
+from charter.serving.checks import ModelColumns
+from charter.serving.decode import Columns
+from charter.serving.errors import PayloadTooLargeError
+from charter.serving.metrics import MetricsRegistry
+from charter.serving.routing import DeploymentWatcher, Router
+from charter.serving.runtime import ModelRuntime, RuntimeOptions, load_runtime
+
+__all__ = ["Prediction", "ServeOptions", "ServingService"]
+
+logger = logging.getLogger("charter.serving")
+
+
+@dataclass(frozen=True)
+class ServeOptions:
+    """Everything ``charter serve`` can tune; the defaults suit one laptop."""
+
+    models: tuple[str, ...] = ()
+    poll_seconds: float = 1.0
+    canary_percent: float = 10.0
+    allow_unpromoted: bool = False
+    compile_onnx: bool = True
+    batch: BatchOptions = field(default_factory=BatchOptions)
+    log_predictions: bool = True
+    fsync: bool = False
+    compact_every_seconds: float = 30.0
+    spool_dir: Path | None = None
+    log_dir: Path | None = None
+    shadow_max_pending: int = 64
+
+
+@dataclass(frozen=True)
+class Prediction:
+    """An answered request."""
+
+    runtime: ModelRuntime
+    source: str
+    request_id: str
+    n_rows: int
+    outputs: dict[str, list[Any]]
+    reasons: list[list[dict[str, Any]]] | None = None
+
+
+class ServingService:
+    """Answers predictions for the models it serves and keeps their routing current."""
+
+    def __init__(
+        self,
+        registry: Registry,
+        options: ServeOptions,
+        *,
+        hash_key: bytes,
+        spool: SpoolWriter | None = None,
+        metrics: MetricsRegistry | None = None,
+    ) -> None:
+        self.registry = registry
+        self.options = options
+        self.hash_key = hash_key
+        self.spool = spool if options.log_predictions else None
+        self.metrics = metrics or MetricsRegistry()
+        self.router = Router()
+        runtime_options = RuntimeOptions(compile_onnx=options.compile_onnx)
+        self.watcher = DeploymentWatcher(
+            registry,
+            lambda record: load_runtime(registry, record, runtime_options),
+            canary_percent=options.canary_percent,
+            allow_unpromoted=options.allow_unpromoted,
+        )
+        self._batchers: dict[tuple[str, int], AdaptiveBatcher] = {}
+        self._shadows: set[asyncio.Task[None]] = set()
+
+    # --- deployments -------------------------------------------------------------------------
+    def model_names(self) -> list[str]:
+        """The models to serve: ``--models``, else every model with a production version."""
+        if self.options.models:
+            return list(self.options.models)
+        names = []
+        for summary in self.registry.models():
+            if (
+                "production" in summary.aliases
+                or self.options.allow_unpromoted
+                or any(v.stage == "production" for v in self.registry.versions(summary.name))
+            ):
+                names.append(summary.name)
+        return names
+
+    def load_all(self) -> None:
+        """Load every served model now (blocking); errors name the model that failed."""
+        for name in self.model_names():
+            state = self.watcher.state(name)
+            self.router.set(name, self.watcher.build(name, state))
+
+    def refresh(self) -> list[str]:
+        """Pick up registry changes (blocking; run in a thread); returns the models that changed."""
+        changed = []
+        for name in self.router.models:
+            try:
+                state = self.watcher.state(name)
+                if state == self.router.deployment(name).state:
+                    continue
+                self.router.set(name, self.watcher.build(name, state))
+            except Exception as exc:  # keep serving the old version; the next poll tries again
+                logger.warning(
+                    "could not apply the registry's routing for %s: %s", name, exc,
+                    extra={"model": name},
+                )  # fmt: skip
+                continue
+            self.metrics.swaps.inc(name)
+            changed.append(name)
+            logger.info("routing changed for %s", name, extra={"model": name})
+        return changed
+
+    async def watch(self) -> None:
+        """Poll the registry for the server's lifetime."""
+        while True:
+            await asyncio.sleep(self.options.poll_seconds)
+            await asyncio.to_thread(self.refresh)
+
+    # --- predictions -------------------------------------------------------------------------
+    def resolve(
+        self, model: str, version: str | None, columns: Columns, request_id: str
+    ) -> tuple[ModelRuntime, str]:
+        """The runtime that answers and the log source, before anything is checked."""
+        if version is not None:
+            runtime = self.router.version(model, version)
+            canary = self.router.deployment(model).canary
+            is_canary = canary is not None and canary.version == runtime.version
+            return runtime, "canary" if is_canary else "served"
+        production = self.router.deployment(model).production
+        key = request_id
+        if production.entity_key is not None:
+            values = columns.get(production.entity_key)
+            if values and values[0] is not None:
+                key = str(values[0])
+        return self.router.pick(model, key)
+
+    async def predict(
+        self,
+        model: str,
+        columns: Columns,
+        n_rows: int,
+        *,
+        request_id: str,
+        version: str | None = None,
+        datatypes: Mapping[str, str] | None = None,
+        explain: bool = False,
+        runtime: tuple[ModelRuntime, str] | None = None,
+    ) -> Prediction:
+        """Answer one request; raises a ``CharterError`` for anything wrong with it."""
+        started = time.perf_counter()
+        chosen, source = runtime or self.resolve(model, version, columns, request_id)
+        if n_rows > chosen.max_rows:
+            raise PayloadTooLargeError(
+                f"the request holds {n_rows} rows; the charter allows at most {chosen.max_rows}"
+            )
+        if datatypes:
+            chosen.rules.check_datatypes(datatypes)
+        clean = chosen.rules.clean(columns, n_rows)
+        scores = await self._score(chosen, clean, n_rows)
+        outputs = chosen.outputs(scores)
+        reasons = await asyncio.to_thread(chosen.explain, clean) if explain else None
+        latency_ms = (time.perf_counter() - started) * 1000.0
+        self._log(chosen, source, request_id, columns, n_rows, outputs, latency_ms)
+        self.metrics.rows.inc(chosen.name, str(chosen.version), source, amount=n_rows)
+        if version is None:
+            self._send_to_shadow(model, chosen, columns, n_rows, request_id)
+        return Prediction(chosen, source, request_id, n_rows, outputs, reasons)
+
+    async def _score(self, runtime: ModelRuntime, clean: ModelColumns, n_rows: int) -> np.ndarray:
+        if self.options.batch.enabled and n_rows < self.options.batch.max_rows:
+            key = (runtime.name, runtime.version)
+            batcher = self._batchers.get(key)
+            if batcher is None:
+                batcher = self._batchers[key] = AdaptiveBatcher(
+                    runtime.score,
+                    self.options.batch,
+                    observe=lambda rows: self.metrics.batches.observe(float(rows)),
+                )
+            return await batcher.submit(clean, n_rows)
+        if runtime.inline:
+            return runtime.score(clean)
+        return await asyncio.to_thread(runtime.score, clean)
+
+    def _log(
+        self,
+        runtime: ModelRuntime,
+        source: str,
+        request_id: str,
+        columns: Columns,
+        n_rows: int,
+        outputs: dict[str, list[Any]],
+        latency_ms: float | None,
+    ) -> None:
+        if self.spool is None or not should_sample(request_id, runtime.log_rate):
+            return
+        at = datetime.now(UTC)
+        records = []
+        for i in range(n_rows):
+            row = {name: values[i] for name, values in columns.items()}
+            records.append(
+                PredictionRecord(
+                    request_id=request_id if n_rows == 1 else f"{request_id}-{i}",
+                    model=runtime.name,
+                    version=runtime.version,
+                    source=source,  # type: ignore[arg-type]
+                    inputs=apply_pii_policy(row, runtime.charter, hash_key=self.hash_key),
+                    outputs={key: values[i] for key, values in outputs.items()},
+                    latency_ms=latency_ms,
+                    at=at,
+                )
+            )
+        self.spool.append(records)
+        self.metrics.logged.inc(amount=len(records))
+
+    def _send_to_shadow(
+        self, model: str, answered: ModelRuntime, columns: Columns, n_rows: int, request_id: str
+    ) -> None:
+        shadow = self.router.deployment(model).shadow
+        if shadow is None or shadow.version == answered.version:
+            return
+        if len(self._shadows) >= self.options.shadow_max_pending:
+            self.metrics.shadow_dropped.inc(model)
+            return
+        task = asyncio.get_running_loop().create_task(
+            self._run_shadow(shadow, columns, n_rows, request_id)
+        )
+        self._shadows.add(task)
+        task.add_done_callback(self._shadows.discard)
+
+    async def _run_shadow(
+        self, shadow: ModelRuntime, columns: Columns, n_rows: int, request_id: str
+    ) -> None:
+        try:
+            started = time.perf_counter()
+            clean = shadow.rules.clean(columns, n_rows)
+            scores = await asyncio.to_thread(shadow.score, clean)
+            latency_ms = (time.perf_counter() - started) * 1000.0
+            self._log(
+                shadow, "shadow", request_id, columns, n_rows, shadow.outputs(scores), latency_ms
+            )
+        except Exception as exc:  # a shadow is an experiment: it must never hurt the service
+            self.metrics.shadow_failures.inc(shadow.name)
+            logger.warning(
+                "shadow %s@%s failed: %s", shadow.name, shadow.version, type(exc).__name__,
+                extra={"model": shadow.name, "request_id": request_id},
+            )  # fmt: skip
+
+    async def drain(self, timeout: float = 5.0) -> None:
+        """Wait (bounded) for pending shadow copies, stop batchers and close the spool."""
+        if self._shadows:
+            await asyncio.wait(list(self._shadows), timeout=timeout)
+        for batcher in self._batchers.values():
+            await batcher.close()
+        if self.spool is not None:
+            self.spool.close()

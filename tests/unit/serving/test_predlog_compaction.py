@@ -1,0 +1,137 @@
+"""Spool to Parquet exactly once: reruns, a crash between part and offset, torn lines, purge."""
+
+from __future__ import annotations
+
+import os
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from charter.errors import DataError
+from charter.predlog import (
+    PredictionRecord,
+    SpoolWriter,
+    compact,
+    expand_log,
+    logged_models,
+    purge,
+    read_log,
+)
+from charter.predlog import compactor as compactor_module
+
+T0 = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
+
+
+def record(i: int, *, model: str = "m", at: datetime = T0) -> PredictionRecord:
+    return PredictionRecord(
+        request_id=f"r{i}",
+        model=model,
+        version=1,
+        source="served",
+        inputs={"x": i, "name": "é"},
+        outputs={"score": i / 10},
+        latency_ms=1.5,
+        at=at,
+    )
+
+
+def test_records_reach_parquet_partitioned_by_model_and_date(tmp_path: Path) -> None:
+    spool, log = tmp_path / "spool", tmp_path / "log"
+    with SpoolWriter(spool) as writer:
+        writer.append([record(1), record(2, at=T0 + timedelta(days=1)), record(3, model="n")])
+    result = compact(spool, log)
+    assert result.records_written == 3
+    assert sorted(p.relative_to(log).parts[:2] for p in log.rglob("*.parquet")) == [
+        ("model=m", "date=2024-05-01"),
+        ("model=m", "date=2024-05-02"),
+        ("model=n", "date=2024-05-01"),
+    ]
+    assert logged_models(log) == ["m", "n"]
+    table = read_log(log, "m", since=T0 + timedelta(hours=1))
+    assert table["request_id"].to_pylist() == ["r2"]
+    frame = expand_log(read_log(log, "m"))
+    assert list(frame["x"]) == [1, 2] and list(frame["output_score"]) == [0.1, 0.2]
+    assert not list(spool.glob("spool-*")), "closed, fully compacted spool files are removed"
+
+
+def test_compaction_is_idempotent_while_the_writer_keeps_appending(tmp_path: Path) -> None:
+    spool, log = tmp_path / "spool", tmp_path / "log"
+    writer = SpoolWriter(spool)
+    writer.append([record(i) for i in range(5)])
+    compact(spool, log)
+    compact(spool, log)
+    writer.append([record(i) for i in range(5, 8)])
+    compact(spool, log)
+    ids = read_log(log, "m")["request_id"].to_pylist()
+    assert sorted(ids) == sorted(f"r{i}" for i in range(8))
+
+
+def test_a_crash_after_writing_parts_but_before_the_offset_duplicates_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    spool, log = tmp_path / "spool", tmp_path / "log"
+    writer = SpoolWriter(spool)
+    writer.append([record(i) for i in range(4)])
+
+    def crash(path: Path, offset: int) -> None:
+        raise OSError("killed")
+
+    monkeypatch.setattr(compactor_module, "_commit_offset", crash)
+    with pytest.raises(Exception, match="killed"):
+        compact(spool, log)
+    monkeypatch.undo()
+    writer.append([record(i) for i in range(4, 6)])  # more lines arrive before the rerun
+    compact(spool, log)
+    ids = read_log(log, "m")["request_id"].to_pylist()
+    assert sorted(ids) == [f"r{i}" for i in range(6)]
+
+
+def test_only_complete_lines_are_compacted(tmp_path: Path) -> None:
+    spool, log = tmp_path / "spool", tmp_path / "log"
+    writer = SpoolWriter(spool)
+    writer.append([record(1)])
+    assert writer.path is not None
+    with writer.path.open("ab") as handle:
+        handle.write(record(2).to_json().encode()[:20])  # a torn, never-acknowledged write
+    assert compact(spool, log).records_written == 1
+    with writer.path.open("ab") as handle:
+        handle.write(record(2).to_json().encode()[20:] + b"\n")
+    assert compact(spool, log).records_written == 1
+    assert sorted(read_log(log, "m")["request_id"].to_pylist()) == ["r1", "r2"]
+
+
+def test_a_dead_writers_file_is_finished_and_removed(tmp_path: Path) -> None:
+    spool, log = tmp_path / "spool", tmp_path / "log"
+    spool.mkdir()
+    dead = spool / "spool-999999999-1-000001.active"
+    dead.write_bytes((record(1).to_json() + "\n").encode() + b'{"torn')
+    assert compact(spool, log).spool_files_removed == 1
+    assert not dead.exists()
+    assert read_log(log, "m")["request_id"].to_pylist() == ["r1"]
+
+
+def test_spool_append_reaches_the_os_before_returning(tmp_path: Path) -> None:
+    writer = SpoolWriter(tmp_path, fsync=True)
+    writer.append([record(1)])
+    assert writer.path is not None
+    assert os.path.getsize(writer.path) == len(record(1).to_json().encode()) + 1
+
+
+def test_purge_removes_whole_days_past_retention(tmp_path: Path) -> None:
+    spool, log = tmp_path / "spool", tmp_path / "log"
+    with SpoolWriter(spool) as writer:
+        writer.append([record(i, at=T0 - timedelta(days=i)) for i in range(5)])
+    compact(spool, log)
+    result = purge(log, timedelta(days=2), now=T0 + timedelta(hours=1))
+    assert result.partitions_removed == 2
+    assert sorted(read_log(log, "m")["request_id"].to_pylist()) == ["r0", "r1", "r2"]
+    with pytest.raises(DataError, match="retention must be longer than zero"):
+        purge(log, timedelta(0))
+
+
+def test_records_refuse_naive_times_and_unknown_sources() -> None:
+    with pytest.raises(DataError, match="aware datetime"):
+        record(1, at=datetime(2024, 1, 1))
+    with pytest.raises(DataError, match="source must be one of"):
+        PredictionRecord("r", "m", 1, "live", {}, {}, None, T0)  # type: ignore[arg-type]
