@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import json
+import signal
+import socket
+import subprocess
+import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import typer
 from rich.panel import Panel
@@ -15,8 +20,12 @@ from rich.table import Table
 
 from charter.cli._common import console, handle_errors
 from charter.config import Settings
+from charter.errors import CharterError, ContractError
 
 if TYPE_CHECKING:
+    import pandas as pd
+
+    from charter.batch import BatchRunResult
     from charter.store import VersionRecord
     from charter.validation import GateReport
 
@@ -52,8 +61,9 @@ def quickstart_cmd(
     """Run the production loop on the bundled UCI Adult data, explaining each step.
 
     Writes a charter, trains a scikit-learn pipeline, registers it against the charter, runs the
-    validation gate (HTML report), records sign-off by example reviewers and promotes it to
-    production. Everything lands in --dir, with the registry under --dir/.charter.
+    validation gate (HTML report), records sign-off by example reviewers, promotes it to
+    production, serves it over HTTP and scores the test set in batch (Parquet and SQLite).
+    Everything lands in --dir, with the registry under --dir/.charter.
 
     \b
     Example:
@@ -62,9 +72,9 @@ def quickstart_cmd(
     # Heavy imports live here so that `charter --help` stays fast.
     import joblib
 
+    from charter.batch import score
     from charter.contract import check_charter
     from charter.datasets import ADULT_ATTRIBUTION, load_adult
-    from charter.errors import ContractError
     from charter.examples.adult import train_model
     from charter.governance import GovernanceService
     from charter.registry import Registry
@@ -163,13 +173,123 @@ def quickstart_cmd(
         raise typer.Exit(1)
     for role, reviewer, _ in _REVIEWERS:
         console.print(f"   [dim]{role:<10} approved by {reviewer}[/]")
+
+    rows = data.test.head(3)
+    answers = _run(
+        7,
+        "Serve it (charter serve) and send real requests",
+        lambda: _serve_and_ask(settings, version.model_name, rows),
+    )
+    _show_answers(rows, answers)
+
+    def score_batches() -> list[BatchRunResult]:
+        test_file = data_dir / "test.parquet"
+        with Registry.open(settings) as registry:
+            return [
+                score(
+                    registry,
+                    version.ref,
+                    source=str(test_file),
+                    sink=sink,
+                    home=settings.home,
+                    reasons=False,
+                    overwrite=True,
+                    started_by="scheduler@bank.example",
+                )
+                for sink in (
+                    str(directory / "scores.parquet"),
+                    f"sqlite:///{directory / 'scores.db'}#adult_income_scores",
+                )
+            ]
+
+    runs = _run(
+        8, "Score the test set in batch into Parquet and SQLite (charter score)", score_batches
+    )
+    for run in runs:
+        console.print(
+            f"   [dim]{run.rows_scored:,} rows scored, {run.rows_rejected} rejected → "
+            f"{run.output_uri}[/]"
+        )
     console.print(
-        f"[green]Done.[/] {version.ref} passed the gate, was signed off and is in production.\n"
+        f"[green]Done.[/] {version.ref} passed the gate, was signed off, is in production, "
+        "answered live requests and scored a batch.\n"
         f"Look around:  charter --home {settings.home} versions {version.model_name}\n"
         f"              charter --home {settings.home} audit log {version.model_name}\n"
         f"              charter --home {settings.home} card {version.ref}\n"
         f"Gate report:  {gate_html}"
     )
+
+
+def _serve_and_ask(settings: Settings, model: str, rows: pd.DataFrame) -> list[dict[str, Any]]:
+    """Start `charter serve` as a real process on a free port, ask it, stop it."""
+    import httpx
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    command = [
+        sys.executable,
+        "-m",
+        "charter.cli.main",
+        "--home",
+        str(settings.home),
+        "serve",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--models",
+        model,
+    ]
+    server = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            if server.poll() is not None:
+                reason = (server.stderr.read() if server.stderr else b"").decode()[-500:]
+                raise CharterError(f"charter serve stopped while starting: {reason}")
+            try:
+                if httpx.get(f"{url}/v2/health/ready", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline:
+                raise CharterError("charter serve did not become ready within 60 s")
+            time.sleep(0.2)
+        records = json.loads(rows.to_json(orient="records"))
+        answer = httpx.post(
+            f"{url}/v1/models/{model}/predict", json={"records": records}, timeout=30
+        )
+        answer.raise_for_status()
+        return list(answer.json()["predictions"])
+    finally:
+        server.send_signal(signal.SIGTERM)
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+
+
+def _show_answers(rows: pd.DataFrame, answers: list[dict[str, Any]]) -> None:
+    table = Table(
+        title="Live answers from POST /v1/models/adult-income/predict", title_justify="left"
+    )
+    for column in ("age", "education", "occupation", "score", "label", "top reasons"):
+        table.add_column(column)
+    for (_, row), answer in zip(rows.iterrows(), answers, strict=False):
+        reasons = ", ".join(
+            f"{r['feature']} {r['contribution']:+.2f}" for r in answer.get("reasons", [])
+        )
+        table.add_row(
+            str(row["age"]),
+            str(row["education"]),
+            str(row["occupation"]),
+            f"{answer['score']:.3f}",
+            str(answer.get("label")),
+            reasons,
+        )
+    console.print(table)
 
 
 _REVIEWERS = (
