@@ -66,7 +66,9 @@ def build_pipeline(
     numeric = [c for c in features if c in ADULT_NUMERIC]
     encode = make_pipeline(
         SimpleImputer(strategy="constant", fill_value="missing"),
-        OneHotEncoder(handle_unknown="ignore", sparse_output=False, min_frequency=20),
+        # Every category gets its own column (no min_frequency): ONNX converters can then
+        # compile the pipeline, which serving uses for sub-millisecond scoring.
+        OneHotEncoder(handle_unknown="ignore", sparse_output=False),
     )
     columns = ColumnTransformer(
         [("categories", encode, categorical), ("numbers", "passthrough", numeric)],
