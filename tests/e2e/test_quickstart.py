@@ -15,7 +15,18 @@ pytestmark = pytest.mark.slow
 
 def test_quickstart_runs_and_is_rerunnable(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("CHARTER_")}
-    cmd = [sys.executable, "-m", "charter.cli.main", "quickstart", "--dir", str(tmp_path / "qs")]
+    # The latency check measures wall-clock time, and tests must not depend on timing: it has
+    # its own tests on injected numbers (tests/unit/validation) and a structural e2e test.
+    cmd = [
+        sys.executable,
+        "-m",
+        "charter.cli.main",
+        "quickstart",
+        "--dir",
+        str(tmp_path / "qs"),
+        "--skip",
+        "latency",
+    ]
     first = subprocess.run(cmd, capture_output=True, text=True, timeout=600, env=env)
     assert first.returncode == 0, first.stdout + first.stderr
     assert "adult-income@1" in first.stdout

@@ -57,6 +57,11 @@ def quickstart_cmd(
         "--dir",
         help="Folder to work in (created if needed; re-running adds a new version).",
     ),
+    skip: list[str] = typer.Option(
+        [],
+        "--skip",
+        help="Gate check families to skip, as in `charter validate --skip` (e.g. latency).",
+    ),
 ) -> None:
     """Run the production loop on the bundled UCI Adult data, explaining each step.
 
@@ -144,7 +149,12 @@ def quickstart_cmd(
     def run_gate() -> GateReport:
         with Registry.open(settings) as registry:
             report = validate(
-                registry, version.ref, data.test, settings=settings, run_by="validator@bank.example"
+                registry,
+                version.ref,
+                data.test,
+                settings=settings,
+                run_by="validator@bank.example",
+                skip=tuple(skip),
             )
         write_gate_report(report, path_html=gate_html, path_json=directory / "gate-report.json")
         return report
