@@ -11,6 +11,7 @@ from charter.cli import (
     batch_cmds,
     contract_cmds,
     governance_cmds,
+    monitor_cmds,
     quickstart,
     registry_cmds,
     serve_cmds,
@@ -62,6 +63,7 @@ governance_cmds.register(app)
 validate_cmds.register(app)
 batch_cmds.register(app)
 serve_cmds.register(app)
+monitor_cmds.register(app)
 quickstart.register(app)
 
 

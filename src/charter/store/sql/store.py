@@ -38,6 +38,7 @@ from charter.store.sql.audit import append_event_row, canonical_json, verify_eve
 from charter.store.sql.batch_runs import SqlBatchRunsMixin
 from charter.store.sql.engine import create_registry_engine, normalize_url
 from charter.store.sql.governance import SqlGovernanceMixin
+from charter.store.sql.monitoring import SqlMonitoringMixin
 from charter.store.sql.tables import (
     SqlAlias,
     SqlAuditEvent,
@@ -60,7 +61,7 @@ def _require_json(field: str, value: Any) -> None:
 
 
 class SqlRegistryStore(
-    SqlValidationRunsMixin, SqlGovernanceMixin, SqlBatchRunsMixin, RegistryStore
+    SqlValidationRunsMixin, SqlGovernanceMixin, SqlBatchRunsMixin, SqlMonitoringMixin, RegistryStore
 ):
     """Registry metadata in a SQL database; opening it upgrades the schema to head."""
 

@@ -1,0 +1,70 @@
+"""Helpers for the monitoring tests: an Adult registry, spooled predictions, drifted rows.
+
+A plain module (not ``conftest.py``) so it never shadows another folder's ``conftest``.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from sklearn.pipeline import Pipeline
+
+from charter.examples.adult import ADULT_FEATURES
+from charter.predlog import PredictionRecord, SpoolWriter, default_spool_dir
+from charter.registry import Registry
+from charter.store import open_artifact_store, open_registry_store
+
+MODEL = "adult-income"
+
+
+def open_adult_registry(
+    home: Path, model: Pipeline, charter_path: Path, sample: pd.DataFrame
+) -> Registry:
+    """A fresh SQLite registry under ``home`` with ``adult-income@1`` registered."""
+    store = open_registry_store(f"sqlite:///{home / 'charter.db'}")
+    registry = Registry(store, open_artifact_store(str(home / "artifacts")))
+    registry.register(model, charter=charter_path, sample=sample, registered_by="ds@bank")
+    return registry
+
+
+def log_rows(
+    home: Path, model: Pipeline, rows: pd.DataFrame, *, start: datetime, prefix: str
+) -> pd.DataFrame:
+    """Score ``rows`` and write one served record each, spread over one hour from ``start``."""
+    features = rows[list(ADULT_FEATURES)]
+    scores = model.predict_proba(features)[:, list(model.classes_).index(">50K")]
+    ids = [f"{prefix}{i:05d}" for i in range(len(rows))]
+    records = []
+    for i, (request_id, score) in enumerate(zip(ids, scores, strict=True)):
+        inputs = {k: (None if pd.isna(v) else v) for k, v in features.iloc[i].items()}
+        records.append(
+            PredictionRecord(
+                request_id=request_id,
+                model=MODEL,
+                version=1,
+                source="served",
+                inputs=inputs,
+                outputs={"score": float(score), "label": ">50K" if score >= 0.5 else "<=50K"},
+                latency_ms=3.0,
+                at=start + timedelta(seconds=int(i * 3600 / max(len(rows), 1))),
+            )
+        )
+    writer = SpoolWriter(default_spool_dir(home))
+    writer.append(records)
+    writer.close()
+    out = rows.copy()
+    out["request_id"] = ids
+    out["score"] = scores
+    return out
+
+
+def drifted(frame: pd.DataFrame, n: int, seed: int = 3) -> pd.DataFrame:
+    """Adult test rows re-weighted towards older people without a degree (a vendor change)."""
+    weights = np.where(frame["age"] >= 50, 8.0, 0.3)
+    weights = weights * np.where(frame["education"].isin(["HS-grad", "11th", "10th"]), 4.0, 1.0)
+    return frame.sample(n=n, weights=weights, replace=True, random_state=seed).reset_index(
+        drop=True
+    )
