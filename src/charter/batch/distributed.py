@@ -75,8 +75,10 @@ def run_distributed(
             log = StagedLog(spool_dir, f"{plan.model_name}.{plan.run_id}")
             try:
                 for result in results:
-                    with fsspec.open(result.log_file, "r", encoding="utf-8") as lines:
-                        log.write(line.rstrip("\n") for line in lines if line.strip())
+                    with fsspec.open(result.log_file, "rb") as lines:
+                        for line in lines:
+                            log.write(line, 0)
+                    log.count += result.rows_logged
                 tally.rows_logged = log.publish()
             finally:
                 log.discard()

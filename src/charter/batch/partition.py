@@ -75,7 +75,7 @@ def run_partition(task: PartitionTask) -> PartitionResult:
     rows_in = logged = 0
     reasons: Counter[str] = Counter()
     offset = task.partition.offset or 0
-    with fs.open(log_path, "w") as log:
+    with fs.open(log_path, "wb") as log:
         for batch in read_partition(task.partition, batch_rows=task.batch_rows):
             done = score_batch(task.plan, batch, offset + rows_in)
             rows_in += done.rows_in
@@ -83,9 +83,9 @@ def run_partition(task: PartitionTask) -> PartitionResult:
             if done.rows_rejected:
                 rejects.write(done.rejects)
                 reasons.update(reason_keys(done.rejects.column("reason")))
-            if done.log_lines:
-                log.write("\n".join(done.log_lines) + "\n")
-                logged += len(done.log_lines)
+            if done.rows_logged:
+                log.write(done.log)
+                logged += done.rows_logged
     scores.close()
     rejects.close()
     return PartitionResult(

@@ -19,11 +19,12 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from charter.batch.prediction_log import log_lines, sampled
+from charter.batch.prediction_log import log_block, sampled
 from charter.contract import Charter
 from charter.data import validate_frame
 from charter.metrics import reason_codes
 from charter.models import LoadedModel, coerce_frame
+from charter.predlog import LogPlan
 
 __all__ = ["ROW_NUMBER", "ScoredBatch", "ScoringPlan", "score_batch"]
 
@@ -46,6 +47,12 @@ class ScoringPlan:
     log_rate: float = 0.0
     log_columns: tuple[str, ...] = field(default_factory=tuple)
     hash_key: bytes = field(default=b"", repr=False)
+
+    log_plan: LogPlan = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        # the PII decision per logged column, made once per run and shipped with the plan
+        object.__setattr__(self, "log_plan", LogPlan(self.charter, self.hash_key))
 
     @property
     def id_name(self) -> str:
@@ -71,7 +78,8 @@ class ScoredBatch:
 
     scores: pa.Table
     rejects: pa.Table
-    log_lines: list[str]
+    log: bytes  # spool lines of the sampled rows
+    rows_logged: int
     rows_in: int
 
     @property
@@ -204,8 +212,8 @@ def score_batch(plan: ScoringPlan, batch: pa.RecordBatch, offset: int) -> Scored
     columns["run_id"] = pa.array([plan.run_id] * n, type=pa.string())
     columns["scored_at"] = pa.array([now] * n, type=pa.timestamp("us", tz="UTC"))
     scores = pa.table(columns)
-    lines = _log_rows(plan, batch, clean, np.flatnonzero(valid), scores, offset)
-    return ScoredBatch(scores, rejects, lines, batch.num_rows)
+    log, logged = _log_rows(plan, batch, clean, np.flatnonzero(valid), scores, offset)
+    return ScoredBatch(scores, rejects, log, logged, batch.num_rows)
 
 
 def _log_rows(
@@ -215,14 +223,14 @@ def _log_rows(
     positions: np.ndarray,
     scores: pa.Table,
     offset: int,
-) -> list[str]:
-    """Spool lines for the sampled scored rows: checked inputs, identifiers, outputs."""
+) -> tuple[bytes, int]:
+    """Spool lines for the sampled scored rows (checked inputs, identifiers, outputs); rows."""
     if plan.log_rate <= 0 or not len(clean):
-        return []
-    request_ids = [f"{plan.run_id}:{offset + int(p)}" for p in positions]
+        return b"", 0
+    request_ids = [f"{plan.run_id}:{offset + p}" for p in positions.tolist()]
     chosen = sampled(request_ids, plan.log_rate)
     if not chosen:
-        return []
+        return b"", 0
     inputs = clean.iloc[chosen].reset_index(drop=True)
     names = set(batch.schema.names)
     take = pa.array(positions[chosen], type=pa.int64())
@@ -231,13 +239,13 @@ def _log_rows(
             inputs[column] = pc.take(batch.column(column), take).to_pandas().astype(object)
     outputs = scores.select([c for c in ("score", "label", "reasons") if c in scores.column_names])
     outputs = outputs.take(pa.array(chosen, type=pa.int64()))
-    return log_lines(
+    block = log_block(
         [request_ids[i] for i in chosen],
         inputs,
         outputs.to_pandas(),
-        charter=plan.charter,
-        hash_key=plan.hash_key,
+        plan=plan.log_plan,
         model=plan.model_name,
         version=plan.version,
         run_id=plan.run_id,
     )
+    return block, len(chosen)

@@ -288,7 +288,7 @@ def _run_in_process(
             for batch in read_partition(partition, batch_rows=batch_rows):
                 done = score_batch(plan, batch, tally.rows_in)
                 writer.write(done.scores, done.rejects)
-                log.write(done.log_lines)
+                log.write(done.log, done.rows_logged)
                 tally.rows_in += done.rows_in
                 tally.rows_scored += done.rows_scored
                 tally.rows_rejected += done.rows_rejected

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from charter.predlog.blocks import LogPlan, encode_block, expand_line
 from charter.predlog.compactor import LOG_SCHEMA, CompactionResult, compact, partition_dir
 from charter.predlog.pii import (
     HASH_KEY_ENV,
@@ -34,6 +35,7 @@ __all__ = [
     "HASH_PREFIX",
     "LOG_SCHEMA",
     "CompactionResult",
+    "LogPlan",
     "PredictionRecord",
     "PurgeResult",
     "Source",
@@ -42,6 +44,8 @@ __all__ = [
     "compact",
     "default_log_dir",
     "default_spool_dir",
+    "encode_block",
+    "expand_line",
     "expand_log",
     "keyed_hash",
     "load_hash_key",

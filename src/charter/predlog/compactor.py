@@ -23,7 +23,8 @@ from urllib.parse import quote
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from charter.errors import StorageError
+from charter.errors import DataError, StorageError
+from charter.predlog.blocks import expand_line
 from charter.predlog.records import PredictionRecord
 from charter.predlog.spool import ACTIVE_SUFFIX, CLOSED_SUFFIX
 
@@ -147,8 +148,8 @@ def _compact_file(path: Path, offsets: Path, log_dir: Path) -> tuple[int, int, i
             if not line.strip():
                 continue
             try:
-                records.append(PredictionRecord.from_json(line))
-            except (ValueError, KeyError, TypeError):
+                records.extend(expand_line(line))
+            except (ValueError, KeyError, TypeError, DataError):
                 bad += 1
         groups: dict[tuple[str, str], list[PredictionRecord]] = {}
         for record in records:

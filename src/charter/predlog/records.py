@@ -14,13 +14,13 @@ from typing import Any, Literal
 
 from charter.errors import DataError
 
-__all__ = ["PredictionRecord", "Source"]
+__all__ = ["SOURCES", "PredictionRecord", "Source", "plain"]
 
-Source = Literal["served", "shadow", "canary", "batch"]
-_SOURCES = frozenset({"served", "shadow", "canary", "batch"})
+Source = Literal["served", "shadow", "canary", "batch", "error"]
+SOURCES = frozenset({"served", "shadow", "canary", "batch", "error"})
 
 
-def _plain(value: Any) -> Any:
+def plain(value: Any) -> Any:
     """A JSON-safe value: NumPy scalars unwrapped, NaN and infinities as null."""
     item = getattr(value, "item", None)
     if item is not None and callable(item) and not isinstance(value, str | bytes):
@@ -33,9 +33,9 @@ def _plain(value: Any) -> Any:
     if isinstance(value, datetime):
         return value.isoformat()
     if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
+        return {str(k): plain(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
+        return [plain(v) for v in value]
     if value is None or isinstance(value, str | int | float | bool):
         return value
     return str(value)
@@ -56,9 +56,9 @@ class PredictionRecord:
     run_id: str | None = None
 
     def __post_init__(self) -> None:
-        if self.source not in _SOURCES:
+        if self.source not in SOURCES:
             raise DataError(
-                f"source must be one of served, shadow, canary, batch; got {self.source!r}"
+                f"source must be one of {', '.join(sorted(SOURCES))}; got {self.source!r}"
             )
         if self.at.tzinfo is None:
             raise DataError("at must be an aware datetime (with a time zone)")
@@ -71,8 +71,8 @@ class PredictionRecord:
                 "model": self.model,
                 "version": int(self.version),
                 "source": self.source,
-                "inputs": _plain(self.inputs),
-                "outputs": _plain(self.outputs),
+                "inputs": plain(self.inputs),
+                "outputs": plain(self.outputs),
                 "latency_ms": None if self.latency_ms is None else float(self.latency_ms),
                 "at": self.at.astimezone(UTC).isoformat(),
                 "run_id": self.run_id,
@@ -86,6 +86,13 @@ class PredictionRecord:
     def from_json(cls, line: str | bytes) -> PredictionRecord:
         """Parse one spool line written by ``to_json``."""
         data = json.loads(line)
+        if not isinstance(data, dict):
+            raise ValueError("a spool line must be a JSON object")
+        return cls.from_dict(data)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> PredictionRecord:
+        """The record of one parsed row line."""
         return cls(
             request_id=str(data["request_id"]),
             model=str(data["model"]),

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from types import TracebackType
 
-from charter.errors import StorageError
+from charter.errors import DataError, StorageError
 from charter.predlog.records import PredictionRecord
 
 __all__ = ["ACTIVE_SUFFIX", "CLOSED_SUFFIX", "SpoolWriter"]
@@ -61,7 +61,14 @@ class SpoolWriter:
         """Write the records as JSON Lines; returns once the OS holds them."""
         if not records:
             return
-        payload = "".join(record.to_json() + "\n" for record in records).encode("utf-8")
+        self.append_encoded("".join(record.to_json() + "\n" for record in records).encode())
+
+    def append_encoded(self, payload: bytes) -> None:
+        """Write complete spool lines already encoded (``encode_block``) with one ``os.write``."""
+        if not payload:
+            return
+        if not payload.endswith(b"\n"):
+            raise DataError("spool lines must end with a newline")
         with self._lock:
             if os.getpid() != self._pid:  # forked: never share the parent's file
                 self._fd, self._path, self._pid = None, None, os.getpid()

@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from charter.predlog import PredictionRecord, SpoolWriter, apply_pii_policy, should_sample
+from charter.predlog import LogPlan, SpoolWriter, encode_block, should_sample
 from charter.registry import Registry
 from charter.serving.batcher import AdaptiveBatcher, BatchOptions
 from charter.serving.checks import ModelColumns
@@ -92,6 +92,7 @@ class ServingService:
         )
         self._batchers: dict[tuple[str, int], AdaptiveBatcher] = {}
         self._shadows: set[asyncio.Task[None]] = set()
+        self._plans: dict[tuple[str, int], LogPlan] = {}
 
     # --- deployments -------------------------------------------------------------------------
     def model_names(self) -> list[str]:
@@ -217,24 +218,24 @@ class ServingService:
     ) -> None:
         if self.spool is None or not should_sample(request_id, runtime.log_rate):
             return
-        at = datetime.now(UTC)
-        records = []
-        for i in range(n_rows):
-            row = {name: values[i] for name, values in columns.items()}
-            records.append(
-                PredictionRecord(
-                    request_id=request_id if n_rows == 1 else f"{request_id}-{i}",
-                    model=runtime.name,
-                    version=runtime.version,
-                    source=source,  # type: ignore[arg-type]
-                    inputs=apply_pii_policy(row, runtime.charter, hash_key=self.hash_key),
-                    outputs={key: values[i] for key, values in outputs.items()},
-                    latency_ms=latency_ms,
-                    at=at,
-                )
+        key = (runtime.name, runtime.version)
+        plan = self._plans.get(key)
+        if plan is None or plan.charter is not runtime.charter:
+            plan = self._plans[key] = LogPlan(runtime.charter, self.hash_key)
+        ids = [request_id] if n_rows == 1 else [f"{request_id}-{i}" for i in range(n_rows)]
+        self.spool.append_encoded(
+            encode_block(
+                request_ids=ids,
+                model=runtime.name,
+                version=runtime.version,
+                source=source,
+                inputs=plan.inputs(columns),
+                outputs=outputs,
+                latency_ms=latency_ms,
+                at=datetime.now(UTC),
             )
-        self.spool.append(records)
-        self.metrics.logged.inc(amount=len(records))
+        )
+        self.metrics.logged.inc(amount=n_rows)
 
     def _send_to_shadow(
         self, model: str, answered: ModelRuntime, columns: Columns, n_rows: int, request_id: str

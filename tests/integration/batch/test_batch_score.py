@@ -13,7 +13,7 @@ import pytest
 
 from charter.batch import ROW_NUMBER, score
 from charter.errors import ConflictError, DataError, NotFoundError
-from charter.predlog import SpoolWriter, default_spool_dir
+from charter.predlog import SpoolWriter, default_spool_dir, expand_line
 from charter.predlog.records import PredictionRecord
 from charter.registry import Registry
 
@@ -26,7 +26,7 @@ def _spooled(home: Path) -> list[PredictionRecord]:
         for line in path.read_text(encoding="utf-8").splitlines()
         if line
     ]
-    return [PredictionRecord.from_json(line) for line in lines]
+    return [record for line in lines for record in expand_line(line)]
 
 
 def test_scores_a_parquet_file_with_the_charter_outputs(

@@ -1,4 +1,4 @@
-"""Batch log lines are spool records: same JSON as ``PredictionRecord``, PII policy applied."""
+"""Batch log blocks expand to spool records: the PII policy applied, one record per row."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ from importlib import resources
 
 import pandas as pd
 
-from charter.batch.prediction_log import log_lines, sampled
+from charter.batch.prediction_log import ROWS_PER_LINE, log_block, sampled
 from charter.contract import parse_charter
-from charter.predlog import PredictionRecord, apply_pii_policy
+from charter.predlog import LogPlan, apply_pii_policy, expand_line
 
 KEY = b"k" * 32
 
@@ -28,17 +28,18 @@ def test_lines_parse_as_records_with_the_policy_applied() -> None:
         }
     ).astype(object)
     outputs = pd.DataFrame({"score": [0.25, 0.75], "label": ["<=50K", ">50K"]})
-    lines = log_lines(
+    block = log_block(
         ["r:0", "r:1"],
         inputs,
         outputs,
-        charter=charter,
-        hash_key=KEY,
+        plan=LogPlan(charter, KEY),
         model="adult-income",
         version=2,
         run_id="r",
     )
-    records = [PredictionRecord.from_json(line) for line in lines]
+    lines = block.decode().splitlines()
+    assert len(lines) == 1 and block.endswith(b"\n")
+    records = expand_line(lines[0])
     assert [r.request_id for r in records] == ["r:0", "r:1"]
     for record, row in zip(records, inputs.to_dict(orient="records"), strict=True):
         expected = apply_pii_policy(row, charter, hash_key=KEY)
@@ -46,6 +47,25 @@ def test_lines_parse_as_records_with_the_policy_applied() -> None:
         assert (record.source, record.run_id, record.version) == ("batch", "r", 2)
     assert records[1].outputs == {"score": 0.75, "label": ">50K"}
     assert json.loads(lines[0])["latency_ms"] is None
+    assert "c1" not in block.decode() and "stray" not in block.decode()
+
+
+def test_large_blocks_are_split_into_bounded_lines() -> None:
+    charter = parse_charter(
+        (resources.files("charter.examples") / "adult_charter.yaml").read_text(encoding="utf-8")
+    )
+    n = ROWS_PER_LINE * 2 + 5
+    inputs = pd.DataFrame({"age": range(n)})
+    outputs = pd.DataFrame({"score": [0.5] * n})
+    ids = [f"r:{i}" for i in range(n)]
+    block = log_block(
+        ids, inputs, outputs, plan=LogPlan(charter, KEY), model="m", version=1, run_id="r"
+    )
+    lines = block.decode().splitlines()
+    assert len(lines) == 3
+    records = [record for line in lines for record in expand_line(line)]
+    assert [r.request_id for r in records] == ids
+    assert records[-1].inputs == {"age": n - 1}
 
 
 def test_sampling_is_deterministic_per_request_id() -> None:

@@ -1,0 +1,147 @@
+"""Column blocks: one spool line per request or chunk, expanding to the same records as rows."""
+
+from __future__ import annotations
+
+import json
+import math
+from datetime import UTC, datetime
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from charter.contract import Charter, parse_charter
+from charter.errors import DataError
+from charter.predlog import (
+    LogPlan,
+    PredictionRecord,
+    SpoolWriter,
+    apply_pii_policy,
+    compact,
+    encode_block,
+    expand_line,
+    expand_log,
+    keyed_hash,
+    read_log,
+)
+
+KEY = b"k" * 32
+AT = datetime(2026, 5, 1, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture(scope="module")
+def charter() -> Charter:
+    text = (resources.files("charter.examples") / "adult_charter.yaml").read_text(encoding="utf-8")
+    return parse_charter(text)
+
+
+def _block(charter: Charter, columns: dict[str, Any], n: int, **kwargs: Any) -> bytes:
+    options: dict[str, Any] = {
+        "request_ids": [f"r-{i}" for i in range(n)],
+        "model": "adult-income",
+        "version": 2,
+        "source": "served",
+        "inputs": LogPlan(charter, KEY).inputs(columns),
+        "outputs": {"score": np.linspace(0.1, 0.9, n), "label": ["a"] * n},
+        "latency_ms": 1.5,
+        "at": AT,
+    }
+    options.update(kwargs)
+    return encode_block(**options)
+
+
+def test_a_block_expands_to_the_records_of_the_row_path(charter: Charter) -> None:
+    columns: dict[str, Any] = {
+        "age": np.array([39.0, np.nan, np.inf]),
+        "hours_per_week": [40, np.int64(50), None],
+        "workclass": pd.Series(["Private", None, pd.NA], dtype="string"),
+        "education": pd.Series(["Bachelors", "HS-grad", None], dtype="category"),
+        "customer_id": ["c1", "c2", "c1"],
+        "sex": ["Male", "Female", "Male"],
+        "stray": ["x", "y", "z"],
+    }
+    line = _block(charter, columns, 3)
+    assert line.endswith(b"\n") and line.count(b"\n") == 1
+    records = expand_line(line)
+    assert [r.request_id for r in records] == ["r-0", "r-1", "r-2"]
+    for i, record in enumerate(records):
+        raw = {name: _cell(values, i) for name, values in columns.items()}
+        expected = PredictionRecord.from_json(
+            PredictionRecord(
+                request_id=f"r-{i}",
+                model="adult-income",
+                version=2,
+                source="served",
+                inputs=apply_pii_policy(raw, charter, hash_key=KEY),
+                outputs={"score": float(np.linspace(0.1, 0.9, 3)[i]), "label": "a"},
+                latency_ms=1.5,
+                at=AT,
+            ).to_json()
+        )
+        assert record == expected
+    assert records[1].inputs["age"] is None and records[2].inputs["age"] is None
+    assert records[1].inputs["hours_per_week"] == 50
+    assert records[2].inputs["workclass"] is None
+
+
+def _cell(values: Any, i: int) -> Any:
+    value = values.iloc[i] if isinstance(values, pd.Series) else values[i]
+    if value is pd.NA or (isinstance(value, float) and not math.isfinite(value)):
+        return None
+    return value
+
+
+def test_identifiers_are_hashed_per_value_and_never_stored_in_clear(charter: Charter) -> None:
+    line = _block(charter, {"customer_id": ["c1", "c2", "c1", None]}, 4)
+    text = line.decode()
+    assert '"c1"' not in text and '"c2"' not in text
+    ids = json.loads(text)["inputs"]["customer_id"]
+    assert ids == [keyed_hash("c1", KEY), keyed_hash("c2", KEY), keyed_hash("c1", KEY), None]
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"source": "nowhere"}, "source must be one of"),
+        ({"at": datetime(2026, 5, 1)}, "aware datetime"),
+        ({"outputs": {"score": [0.1]}}, "holds 1 values for 2 request ids"),
+    ],
+)
+def test_bad_blocks_are_refused_with_the_rule(
+    charter: Charter, change: dict[str, Any], message: str
+) -> None:
+    with pytest.raises(DataError, match=message):
+        _block(charter, {"age": [1, 2]}, 2, **change)
+
+
+def test_error_records_carry_no_inputs(charter: Charter) -> None:
+    line = _block(
+        charter, {}, 1, source="error", outputs={"error": ["invalid_input"], "status": [422]}
+    )
+    (record,) = expand_line(line)
+    assert record.source == "error" and record.inputs == {}
+    assert record.outputs == {"error": "invalid_input", "status": 422}
+
+
+def test_compaction_mixes_row_lines_and_blocks_and_skips_a_torn_block(
+    tmp_path: Path, charter: Charter
+) -> None:
+    spool, log = tmp_path / "spool", tmp_path / "log"
+    single = PredictionRecord(
+        "one", "adult-income", 2, "served", {"age": 30}, {"score": 0.2}, 1.0, AT
+    )
+    with SpoolWriter(spool) as writer:
+        writer.append([single])
+        writer.append_encoded(_block(charter, {"age": [41, 42, 43]}, 3))
+        writer.append_encoded(b'{"request_ids":["x"],"model":"adult-income"}\n')  # unusable
+    result = compact(spool, log)
+    assert (result.records_written, result.bad_lines) == (4, 1)
+    frame = expand_log(read_log(log, "adult-income"))
+    assert sorted(frame["request_id"]) == ["one", "r-0", "r-1", "r-2"]
+    assert sorted(frame["age"]) == [30, 41, 42, 43]
+    assert compact(spool, log).records_written == 0, "a rerun adds nothing"
+    with pytest.raises(DataError, match="newline"):
+        SpoolWriter(spool).append_encoded(b"{}")
