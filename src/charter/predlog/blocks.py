@@ -61,7 +61,7 @@ class LogPlan:
             action = self.action(str(name))
             if action == "drop":
                 continue
-            plain_values = json_column(values)
+            plain_values = json_column(values, scan=action == "hash")
             if action == "hash":
                 plain_values = self._hashed(plain_values)
             out[str(name)] = plain_values
@@ -81,8 +81,12 @@ class LogPlan:
         return out
 
 
-def json_column(values: Any) -> list[Any]:
-    """One column as plain JSON values: NumPy unwrapped, NaN/inf and pandas' NA as null."""
+def json_column(values: Any, *, scan: bool = True) -> list[Any]:
+    """One column as plain JSON values: NumPy unwrapped, NaN/inf and pandas' NA as null.
+
+    ``scan=False`` hands a plain list over untouched: ``encode_block`` tries it as it is and
+    scans only when the JSON encoder refuses something (a NaN, a NumPy integer).
+    """
     array = values.to_numpy() if hasattr(values, "to_numpy") else values
     if isinstance(array, np.ndarray):
         if array.dtype.kind == "f":
@@ -96,6 +100,8 @@ def json_column(values: Any) -> list[Any]:
         if array.dtype.kind == "M":
             return [plain(v) for v in array.astype("datetime64[us]").tolist()]
         array = array.tolist()
+    elif not scan and isinstance(array, list):
+        return array
     listed = list(array)
     for i, value in enumerate(listed):
         if value is None or type(value) in (str, int, bool):
@@ -134,7 +140,7 @@ def encode_block(
     if at.tzinfo is None:
         raise DataError("at must be an aware datetime (with a time zone)")
     n = len(request_ids)
-    columns = {str(k): json_column(v) for k, v in outputs.items()}
+    columns = {str(k): json_column(v, scan=False) for k, v in outputs.items()}
     for name, values in (*inputs.items(), *columns.items()):
         if len(values) != n:
             raise DataError(f"column {name!r} holds {len(values)} values for {n} request ids")
@@ -151,8 +157,13 @@ def encode_block(
     }
     try:
         text = json.dumps(block, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
-    except (TypeError, ValueError):  # something exotic inside a list (a dict of NumPy values…)
-        text = json.dumps(plain(block), separators=(",", ":"), ensure_ascii=False)
+    except (TypeError, ValueError):  # a NaN or a NumPy scalar in a plain list: scan the columns
+        block["inputs"] = {k: json_column(v) for k, v in inputs.items()}
+        block["outputs"] = {k: json_column(v) for k, v in columns.items()}
+        try:
+            text = json.dumps(block, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+        except (TypeError, ValueError):  # something nested (reason codes with NumPy values…)
+            text = json.dumps(plain(block), separators=(",", ":"), ensure_ascii=False)
     return (text + "\n").encode("utf-8")
 
 
