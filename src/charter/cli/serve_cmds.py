@@ -48,6 +48,7 @@ def serve_cmd(
     from charter.serving import BatchOptions, ServeOptions
     from charter.serving.launch import APP_FACTORY, OPTIONS_ENV, options_to_env
     from charter.serving.logs import configure_logging
+    from charter.serving.metrics_store import shared_metrics_dir
 
     settings = settings_from_context(ctx)
     options = ServeOptions(
@@ -63,16 +64,17 @@ def serve_cmd(
     os.environ[OPTIONS_ENV] = options_to_env(options)
     os.environ["CHARTER_HOME"] = str(settings.home)
     configure_logging(access_log=access_log)
-    uvicorn.run(
-        APP_FACTORY,
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers,
-        access_log=False,
-        log_level="warning",
-        timeout_graceful_shutdown=30,
-    )
+    with shared_metrics_dir(workers):  # workers sum their /metrics through files in it
+        uvicorn.run(
+            APP_FACTORY,
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            access_log=False,
+            log_level="warning",
+            timeout_graceful_shutdown=30,
+        )
 
 
 def _retention_of(settings: Any, model: str) -> timedelta | None:

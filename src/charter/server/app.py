@@ -4,7 +4,8 @@ The lifespan loads every served model before the port answers ready, then runs t
 loops: the registry watcher (routing changes within ``poll_seconds``) and the compactor (spool to
 Parquet every ``compact_every_seconds``). On shutdown uvicorn stops accepting and lets in-flight
 requests finish; the lifespan then waits for pending shadow copies, closes the spool and
-compacts once more, so a clean stop leaves nothing in the spool.
+compacts once more, so a clean stop leaves nothing in the spool. With ``metrics_dir`` (several
+workers) a third loop writes this worker's metrics there for ``GET /metrics`` to sum.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import replace
+from pathlib import Path
 
 from fastapi import FastAPI
 
@@ -32,6 +34,7 @@ from charter.server.context import ServerContext
 from charter.server.errors import install_error_handlers
 from charter.server.middleware import RequestMiddleware
 from charter.serving import MetricsRegistry, ServeOptions, ServingService
+from charter.serving.metrics_store import FLUSH_SECONDS
 
 __all__ = ["create_app"]
 
@@ -47,24 +50,36 @@ async def _compact_forever(spool_dir: str, log_dir: str, every: float) -> None:
         await asyncio.sleep(every)
 
 
+async def _flush_metrics_forever(metrics: MetricsRegistry, every: float) -> None:
+    while True:
+        await asyncio.sleep(every)
+        try:
+            await asyncio.to_thread(metrics.flush)
+        except Exception as exc:  # the next round retries; counting goes on in memory
+            logger.warning("writing this worker's metrics failed: %s", exc)
+
+
 def create_app(
     settings: Settings,
     *,
     models: Sequence[str] | None = None,
     options: ServeOptions | None = None,
     registry: Registry | None = None,
+    metrics_dir: str | Path | None = None,
 ) -> FastAPI:
     """The inference + admin app for the registry ``settings`` point at.
 
     ``models`` limits the served models (default: every model with a production version);
-    ``options`` tunes routing, batching, ONNX and the log (see ``ServeOptions``).
+    ``options`` tunes routing, batching, ONNX and the log (see ``ServeOptions``);
+    ``metrics_dir`` is the directory a server's worker processes share their metrics in (see
+    ``charter.serving.metrics_store``).
     """
     opts = options or ServeOptions()
     if models:
         opts = replace(opts, models=tuple(models))
     spool_dir = opts.spool_dir or default_spool_dir(settings.home)
     log_dir = opts.log_dir or default_log_dir(settings.home)
-    metrics = MetricsRegistry()
+    metrics = MetricsRegistry(share_dir=metrics_dir)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -85,6 +100,8 @@ def create_app(
                     _compact_forever(str(spool_dir), str(log_dir), opts.compact_every_seconds)
                 )
             )
+        if metrics.shared:
+            tasks.append(asyncio.create_task(_flush_metrics_forever(metrics, FLUSH_SECONDS)))
         try:
             yield
         finally:
@@ -93,6 +110,9 @@ def create_app(
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
             await service.drain()
+            if metrics.shared:
+                with contextlib.suppress(Exception):
+                    await asyncio.to_thread(metrics.flush)  # this worker's final totals
             if opts.log_predictions:
                 with contextlib.suppress(Exception):
                     await asyncio.to_thread(compact, spool_dir, log_dir)

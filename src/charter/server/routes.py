@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
@@ -106,6 +107,7 @@ async def predict(request: Request, name: str) -> JSONResponse:
 
 @router.get("/metrics", tags=["Operations"])
 async def metrics(request: Request) -> Response:
-    """Prometheus text exposition of this worker's counters and histograms."""
+    """Prometheus text exposition; with several workers, the totals of all of them."""
     registry = context_of(request).service.metrics
-    return Response(registry.render(), media_type=registry.content_type)
+    text = await asyncio.to_thread(registry.exposition) if registry.shared else registry.render()
+    return Response(text, media_type=registry.content_type)

@@ -65,14 +65,24 @@ def _parse_int(text: str) -> int | float:
     return int(text) if len(text) <= 18 else _parse_float(text)
 
 
-def loads_json(body: bytes) -> Any:
-    """Parse a body as JSON, refusing NaN, Infinity and numbers a float cannot hold."""
+def _nan_is_missing(name: str) -> Any:
+    if name == "NaN":
+        return None
+    return _refuse_constant(name)
+
+
+def loads_json(body: bytes, *, nan_is_missing: bool = False) -> Any:
+    """Parse a body as JSON, refusing NaN, Infinity and numbers a float cannot hold.
+
+    ``nan_is_missing`` reads a bare ``NaN`` as a missing value instead: MLflow's own client
+    (pandas' ``to_json``) writes missing numbers that way, and MLflow's server accepts them.
+    """
     if not body:
         raise InvalidRequestError("the request body is empty; expected a JSON object")
     try:
         return json.loads(
             body,
-            parse_constant=_refuse_constant,
+            parse_constant=_nan_is_missing if nan_is_missing else _refuse_constant,
             parse_float=_parse_float,
             parse_int=_parse_int,
         )
@@ -145,7 +155,7 @@ def decode_mlflow(body: bytes, content_type: str | None) -> tuple[Columns, int]:
         raise UnsupportedMediaTypeError(
             f"content type {kind!r} is not supported; send application/json or text/csv"
         )
-    payload = loads_json(body)
+    payload = loads_json(body, nan_is_missing=True)
     if not isinstance(payload, dict):
         raise InvalidRequestError(
             "expected a JSON object with one of the keys " + ", ".join(MLFLOW_KEYS)

@@ -1,16 +1,22 @@
 """A small Prometheus registry: counters, gauges and histograms with labels, text exposition.
 
 Written here rather than taken from ``prometheus_client`` to keep the hot path to a dict lookup
-and a lock, and the server free of a dependency. Each worker process keeps its own numbers (a
-scraper sees the worker that answered); run one worker per container to scrape exactly.
+and a lock, and the server free of a dependency. Each worker process counts in memory; with
+several workers (``charter serve --workers N``) a registry made with ``share_dir`` also writes its
+numbers to a file there and ``exposition()`` answers with the totals of every worker's file (see
+``metrics_store``), so a scrape is exact whichever worker answers it.
 """
 
 from __future__ import annotations
 
 import abc
 import bisect
+import os
 import threading
 from collections.abc import Sequence
+from typing import Any
+
+from charter.serving.metrics_store import Snapshot, WorkerFile
 
 __all__ = ["LATENCY_BUCKETS", "Counter", "Gauge", "Histogram", "MetricsRegistry"]
 
@@ -62,6 +68,14 @@ class _Metric(abc.ABC):
     def render(self) -> list[str]:
         """The metric's lines in the text format."""
 
+    @abc.abstractmethod
+    def dump(self) -> list[list[Any]]:
+        """The metric's series as JSON values: ``[[label values…], value], …``."""
+
+    @abc.abstractmethod
+    def merge(self, series: list[list[Any]]) -> None:
+        """Add series from another process's ``dump()`` to this metric's."""
+
 
 class Counter(_Metric):
     """A value that only goes up."""
@@ -85,6 +99,16 @@ class Counter(_Metric):
         lines = self._header()
         lines += [f"{self.name}{_labels(self.label_names, k)} {_number(v)}" for k, v in items]
         return lines
+
+    def dump(self) -> list[list[Any]]:
+        with self._lock:
+            return [[list(k), v] for k, v in self._values.items()]
+
+    def merge(self, series: list[list[Any]]) -> None:
+        with self._lock:
+            for labels, value in series:
+                key = tuple(str(x) for x in labels)
+                self._values[key] = self._values.get(key, 0.0) + float(value)
 
 
 class Gauge(Counter):
@@ -148,13 +172,33 @@ class Histogram(_Metric):
             lines.append(f"{self.name}_count{base} {_number(series[-1])}")
         return lines
 
+    def dump(self) -> list[list[Any]]:
+        with self._lock:
+            return [[list(k), list(v)] for k, v in self._series.items()]
+
+    def merge(self, series: list[list[Any]]) -> None:
+        size = len(self.buckets) + 2
+        with self._lock:
+            for labels, values in series:
+                if len(values) != size:  # other buckets: written by another version of Charter
+                    continue
+                key = tuple(str(x) for x in labels)
+                mine = self._series.setdefault(key, [0.0] * size)
+                for i, value in enumerate(values):
+                    mine[i] += float(value)
+
 
 class MetricsRegistry:
-    """The serving metrics, rendered in the Prometheus text format (version 0.0.4)."""
+    """The serving metrics, rendered in the Prometheus text format (version 0.0.4).
+
+    ``share_dir``: the directory the server's workers share (``CHARTER_METRICS_DIR``); None for
+    a single process.
+    """
 
     content_type = "text/plain; version=0.0.4; charset=utf-8"
 
-    def __init__(self) -> None:
+    def __init__(self, share_dir: str | os.PathLike[str] | None = None) -> None:
+        self._file = WorkerFile(share_dir) if share_dir is not None else None
         self.requests = Counter(
             "charter_requests_total",
             "Inference requests answered, by model, version, protocol and status code.",
@@ -203,8 +247,43 @@ class MetricsRegistry:
             self.shadow_failures, self.shadow_dropped, self.swaps, self.batches,
         ]  # fmt: skip
 
+    @property
+    def shared(self) -> bool:
+        """Whether this registry writes to and reads from a directory shared by workers."""
+        return self._file is not None
+
     def render(self) -> str:
+        """This process's numbers in the text format."""
         lines: list[str] = []
         for metric in self._all:
             lines.extend(metric.render())
         return "\n".join(lines) + "\n"
+
+    def snapshot(self) -> Snapshot:
+        """Every metric's series, as JSON values (what a worker writes to its file)."""
+        return {metric.name: metric.dump() for metric in self._all}
+
+    def merge(self, snapshot: Snapshot, *, gauges: bool = True) -> None:
+        """Add another process's ``snapshot()``; its gauges only when ``gauges`` (it still runs)."""
+        for metric in self._all:
+            series = snapshot.get(metric.name)
+            if series and (gauges or not isinstance(metric, Gauge)):
+                metric.merge(series)
+
+    def flush(self) -> None:
+        """Write this worker's numbers to its file (no-op for a single process)."""
+        if self._file is not None:
+            self._file.write(self.snapshot)
+
+    def exposition(self) -> str:
+        """What ``GET /metrics`` answers: every worker's totals when shared, else ``render()``.
+
+        Reads files: call it off the event loop when ``shared``.
+        """
+        if self._file is None:
+            return self.render()
+        total = MetricsRegistry()
+        total.merge(self._file.write(self.snapshot))  # written first: what a scrape shows is kept
+        for snapshot, running in self._file.others():
+            total.merge(snapshot, gauges=running)
+        return total.render()

@@ -81,6 +81,13 @@ def test_mlflow_forms_and_refusals() -> None:
         decode_mlflow(b'{"instances": [{"a": [1, 2]}]}', "application/json")
 
 
+def test_mlflow_reads_nan_as_missing_but_refuses_infinity() -> None:
+    nan = b'{"dataframe_split": {"columns": ["a"], "data": [[NaN], [1.5]]}}'
+    assert decode_mlflow(nan, None) == ({"a": [None, 1.5]}, 2)
+    with pytest.raises(InvalidRequestError, match="Infinity is not valid JSON"):
+        decode_mlflow(nan.replace(b"NaN", b"Infinity"), None)
+
+
 def test_records_need_the_records_key() -> None:
     columns, n_rows, options = decode_records(
         b'{"records": [{"a": 1}, {"b": 2}], "explain": false}'
