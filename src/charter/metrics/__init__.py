@@ -14,6 +14,8 @@ from charter.metrics.bootstrap import (
     paired_bootstrap_difference,
 )
 from charter.metrics.calibration import CalibrationBin, CalibrationResult, calibration
+from charter.metrics.cbpe import CBPE_METRICS, CBPEModel, PerformanceEstimate, fit_cbpe
+from charter.metrics.domain_classifier import DomainClassifierResult, domain_classifier
 from charter.metrics.explain import (
     ImportanceResult,
     ReasonCode,
@@ -36,23 +38,29 @@ from charter.metrics.performance import (
 )
 
 __all__ = [
+    "CBPE_METRICS",
     "CLASSIFICATION_METRICS",
     "FAIRNESS_METRICS",
     "HIGHER_IS_BETTER",
     "REGRESSION_METRICS",
+    "CBPEModel",
     "CalibrationBin",
     "CalibrationResult",
+    "DomainClassifierResult",
     "FairnessResult",
     "GroupRates",
     "ImportanceResult",
     "Interval",
+    "PerformanceEstimate",
     "ReasonCode",
     "bootstrap_metric",
     "bootstrap_metrics",
     "calibration",
     "compute_metric",
     "compute_metrics",
+    "domain_classifier",
     "fairness_metrics",
+    "fit_cbpe",
     "group_rates",
     "paired_bootstrap_difference",
     "permutation_importance",

@@ -64,6 +64,8 @@ class RequestMiddleware:
         kind = state.get("error_kind")
         if kind is not None:
             self.metrics.errors.inc(str(kind))
+            if model is not None:
+                _log_error(scope, str(model), version, request_id, str(kind), status)
         if model is not None:
             protocol = str(state.get("protocol", ""))
             self.metrics.requests.inc(str(model), version, protocol, str(status))
@@ -82,6 +84,19 @@ class RequestMiddleware:
                     "error": kind,
                 },
             )
+
+
+def _log_error(
+    scope: Scope, model: str, version: str, request_id: str, kind: str, status: int
+) -> None:
+    """Put a refused request of a served model in the prediction log (best effort)."""
+    context = getattr(getattr(scope.get("app"), "state", None), "charter", None)
+    if context is None:
+        return
+    try:
+        context.service.log_error(model, version or None, request_id, kind, status)
+    except Exception as exc:  # the answer is already sent; never let the log break a request
+        access_logger.warning("could not log a refused request: %s", type(exc).__name__)
 
 
 def _header(scope: Scope, name: bytes) -> str | None:

@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from charter.errors import CharterError
 from charter.predlog import LogPlan, SpoolWriter, encode_block, should_sample
 from charter.registry import Registry
 from charter.serving.batcher import AdaptiveBatcher, BatchOptions
@@ -236,6 +237,39 @@ class ServingService:
             )
         )
         self.metrics.logged.inc(amount=n_rows)
+
+    def log_error(
+        self, model: str, version: str | None, request_id: str, kind: str, status: int
+    ) -> None:
+        """Record a refused or failed request of a served model (no inputs: they were bad).
+
+        Monitoring counts these for ``serving.error_rate`` and ``quality.rejected_rate``.
+        Requests naming a model this server does not serve are not logged (only counted in
+        ``/metrics``), so a client cannot create log partitions at will.
+        """
+        if self.spool is None:
+            return
+        try:
+            if version:
+                runtime = self.router.version(model, version)
+            else:
+                runtime = self.router.deployment(model).production
+        except CharterError:
+            return
+        if not should_sample(request_id, runtime.log_rate):
+            return
+        self.spool.append_encoded(
+            encode_block(
+                request_ids=[request_id],
+                model=runtime.name,
+                version=runtime.version,
+                source="error",
+                inputs={},
+                outputs={"error": [kind], "status": [int(status)]},
+                latency_ms=None,
+                at=datetime.now(UTC),
+            )
+        )
 
     def _send_to_shadow(
         self, model: str, answered: ModelRuntime, columns: Columns, n_rows: int, request_id: str

@@ -95,3 +95,26 @@ def _oip(row: dict[str, object]) -> dict[str, object]:
         datatype = "BYTES" if isinstance(value, str) else "FP64"
         inputs.append({"name": name, "shape": [1], "datatype": datatype, "data": [value]})
     return {"inputs": inputs}
+
+
+def test_refused_requests_of_a_served_model_are_logged_without_inputs(
+    served_home: ServedHome,
+) -> None:
+    options = ServeOptions(compile_onnx=False, compact_every_seconds=0)
+    bad = dict(served_home.rows[0], age="forty")
+    with (
+        run_in_background(served_home.settings, options=options) as server,
+        httpx.Client(base_url=server.url, timeout=30) as client,
+    ):
+        ok = client.post(f"/v1/models/{MODEL}/predict", json={"records": [served_home.rows[1]]})
+        refused = client.post(f"/v1/models/{MODEL}/predict", json={"records": [bad]})
+        stranger = client.post("/v1/models/no-such-model/predict", json={"records": [bad]})
+    assert (ok.status_code, refused.status_code, stranger.status_code) == (200, 400, 404)
+    home = served_home.settings.home
+    compact(default_spool_dir(home), default_log_dir(home))
+    log = read_log(default_log_dir(home), MODEL).to_pylist()
+    errors = [r for r in log if r["source"] == "error"]
+    assert [r["request_id"] for r in errors] == [refused.headers["x-request-id"]]
+    assert errors[0]["inputs"] == "{}" and errors[0]["version"] == 1
+    assert '"status":400' in errors[0]["outputs"] and "forty" not in errors[0]["outputs"]
+    assert [r["source"] for r in log if r["source"] != "error"] == ["served"]
