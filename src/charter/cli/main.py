@@ -14,6 +14,7 @@ from charter.cli import (
     monitor_cmds,
     quickstart,
     registry_cmds,
+    report_cmds,
     serve_cmds,
     validate_cmds,
 )
@@ -64,6 +65,7 @@ validate_cmds.register(app)
 batch_cmds.register(app)
 serve_cmds.register(app)
 monitor_cmds.register(app)
+report_cmds.register(app)
 quickstart.register(app)
 
 

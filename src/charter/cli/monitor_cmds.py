@@ -1,7 +1,10 @@
-"""``charter monitor`` and ``charter labels ingest``: drift, quality and realized performance.
+"""``charter monitor`` and ``charter labels ingest``: every monitoring check, window by window.
 
-``charter monitor NAME`` prints one Rich table per window and version (feature, method, statistic,
-threshold, status) and exits 1 when any window alerts; ``--json`` prints the whole result.
+``charter monitor NAME`` prints one Rich table per window and version -- drift per feature, drift
+share, prediction drift, quality, realized performance, fairness, volume, rejects, serving and
+delivery health, and any extra checks -- each with its value, limit and coloured status, then the
+reasons behind what is not ok; it exits 1 when any window alerts. ``--json`` prints the whole
+result (``MonitorResult.to_dict()``).
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ from charter.cli._common import (
 if TYPE_CHECKING:
     import pandas as pd
 
-    from charter.monitoring import MonitorResult
+    from charter.monitoring import MonitorResult, WindowReport
 
 __all__ = ["register"]
 
@@ -54,6 +57,93 @@ def _status(status: str) -> str:
     return f"[{_COLOURS.get(status, 'white')}]{status}[/]"
 
 
+def _bound(low: float | None, high: float | None) -> str:
+    if low is not None and high is not None:
+        return f"{low:g} to {high:g}"
+    if low is not None:
+        return f">= {low:g}"
+    return f"<= {high:g}" if high is not None else ""
+
+
+def _rows(report: WindowReport) -> list[tuple[str, str, str, str, str, str]]:
+    """(check, on, method, value, limit, status) for every check of one window."""
+    rows: list[tuple[str, str, str, str, str, str]] = [
+        ("drift", c.feature, c.method, _number(c.statistic), _number(c.threshold), c.status)
+        for c in report.features
+    ]
+    rows.append(
+        ("drift", "all features", "share drifted", _number(report.drift_share), "0.5",
+         report.drift_status)
+    )  # fmt: skip
+    psi, ks = _number(report.prediction_psi), _number(report.prediction_ks)
+    rows.append(("prediction", "score", "psi", psi, "", report.prediction_status))
+    rows.append(("prediction", "score", "ks", ks, "", report.prediction_status))
+    if report.positive_rate is not None:
+        rate = _number(report.positive_rate)
+        rows.append(("prediction", "label", "positive rate", rate, "", "ok"))
+    for q in report.quality:
+        rates = (
+            ("missing rate", q.missing_rate, q.missing_status),
+            ("out-of-range rate", q.out_of_range_rate, q.out_of_range_status),
+            ("unseen-category rate", q.unseen_category_rate, q.unseen_status),
+        )
+        rows += [
+            ("quality", q.feature, label, _number(value), "", status)
+            for label, value, status in rates
+            if status in {"warn", "alert"}
+        ]
+    if all(q.status in {"ok", "no_data"} for q in report.quality):
+        judged = [q.status for q in report.quality]
+        summary = "ok" if "ok" in judged else "no_data"
+        rows.append(("quality", f"{len(judged)} features", "rates", "", "", summary))
+    for perf in report.performance:
+        rows.append(
+            ("performance", f"{perf.n_labelled} labels", perf.metric, _number(perf.value),
+             _bound(perf.bound_min, perf.bound_max), perf.status)
+        )  # fmt: skip
+    for fair in report.fairness:
+        rows.append(
+            ("fairness", "&".join(fair.by), fair.metric, _number(fair.value),
+             _bound(fair.bound_min, fair.bound_max), fair.status)
+        )  # fmt: skip
+    for check in report.checks:
+        family, _, metric = check.metric.partition(".")
+        unit = {"serving": "requests", "delivery": "runs"}.get(family, "rows")
+        on = "" if check.n is None else f"{check.n} {unit}"
+        rows.append(
+            (family, on, metric, _number(check.value), _number(check.threshold), check.status)
+        )
+    for extra in report.extra:
+        if not extra.checks:
+            rows.append((extra.name, "", "", "—", "", extra.status))
+        for check in extra.checks:
+            rows.append(
+                (extra.name, "", check.metric, _number(check.value), _number(check.threshold),
+                 check.status)
+            )  # fmt: skip
+    return rows
+
+
+def _notes(report: WindowReport) -> list[str]:
+    """The reasons behind anything that is not ok, and each group's selection rate."""
+    notes = [f"quality {_status(q.status)} {q.feature}: {q.reason}"
+             for q in report.quality if q.status in {"warn", "alert"}]  # fmt: skip
+    notes += [f"fairness {_status(f.status)} {f.metric}: {f.reason}"
+              for f in report.fairness if f.status != "ok"]  # fmt: skip
+    notes += [f"{c.metric} {_status(c.status)}: {c.reason}"
+              for c in report.checks if c.status in {"warn", "alert"}]  # fmt: skip
+    notes += [f"{e.name} {_status(e.status)}: {e.reason}"
+              for e in report.extra if e.status != "ok"]  # fmt: skip
+    by_attribute: dict[str, list[str]] = {}
+    for group in report.groups:
+        by_attribute.setdefault(group.by, []).append(
+            f"{group.group} {_number(group.selection_rate)} (n={group.n})"
+        )
+    notes += [f"selection rate by {a}: {', '.join(g)}" for a, g in by_attribute.items()]
+    notes.append(f"drift: {report.drift_reason}")
+    return notes
+
+
 def _render(result: MonitorResult) -> None:
     from rich.table import Table
 
@@ -67,33 +157,16 @@ def _render(result: MonitorResult) -> None:
             f"{_status(report.status)}"
         )
         table = Table(title=title, title_justify="left")
-        for column in ("feature", "method", "statistic", "threshold", "status"):
-            table.add_column(
-                column, justify="right" if column in {"statistic", "threshold"} else "left"
-            )
-        for check in report.features:
-            table.add_row(
-                check.feature, check.method, _number(check.statistic), _number(check.threshold),
-                _status(check.status),
-            )  # fmt: skip
-        table.add_row(
-            "prediction score", "psi", _number(report.prediction_psi), "",
-            _status(report.prediction_status),
-        )  # fmt: skip
-        for perf in report.performance:
-            bound = perf.bound_min if perf.bound_min is not None else perf.bound_max
-            table.add_row(
-                f"performance ({perf.n_labelled} labels)", perf.metric, _number(perf.value),
-                _number(bound), _status(perf.status),
-            )  # fmt: skip
+        for column in ("check", "on", "method", "value", "limit", "status"):
+            if column in {"value", "limit"}:
+                table.add_column(column, justify="right", overflow="fold")
+            else:
+                table.add_column(column, overflow="fold")
+        for check, on, method, value, limit, status in _rows(report):
+            table.add_row(check, on, method, value, limit, _status(status))
         console.print(table)
-        bad = [q for q in report.quality if q.status == "alert"]
-        for q in bad:
-            console.print(f"  quality {_status(q.status)} {q.feature}: {q.reason}")
-        console.print(
-            f"  drift share {_number(report.drift_share)} ({report.drift_reason}); "
-            f"positive rate {_number(report.positive_rate)}"
-        )
+        for note in _notes(report):
+            console.print(f"  {note}")
     console.print(f"stored {result.n_points} points · overall {_status(result.status)}")
 
 
@@ -108,7 +181,7 @@ def monitor_cmd(
     until: str | None = typer.Option(None, "--until", help="End moment (exclusive), ISO."),
     as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
 ) -> None:
-    """Drift, data quality, prediction drift and realized performance per window of the log."""
+    """Drift, quality, prediction drift, performance, fairness and health per window of the log."""
     from charter.contract import parse_duration
     from charter.errors import DataError
     from charter.monitoring import monitor

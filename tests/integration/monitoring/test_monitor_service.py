@@ -90,7 +90,7 @@ def test_points_stored_and_rerun_replaces_them(
     stored = registry.store.list_points(MODEL)
     assert len(stored) == first.n_points > 0
     metrics = {p.metric for p in stored}
-    assert {"drift.psi[age]", "drift.psi.max", "drift.share", "prediction.psi"} <= metrics
+    assert {"drift.psi[age]", "drift.psi.max", "drift.share_drifted", "prediction.psi"} <= metrics
     assert {"quality.missing_rate[occupation]", "prediction.positive_rate"} <= metrics
     age = registry.store.list_points(MODEL, metric="drift.psi[age]")
     assert [p.status for p in age][1] == "alert"
@@ -134,6 +134,9 @@ def test_empty_window_is_no_data(
     assert report.status == report.drift_status == result.status == "no_data"
     assert all(check.status == "no_data" and check.statistic is None for check in report.features)
     assert report.prediction_psi is None and report.positive_rate is None
+    assert report.groups == () and all(f.status == "no_data" for f in report.fairness)
+    assert all(c.status == "no_data" and c.value is None for c in report.checks)
+    assert report.check("quality.volume_ratio").reason.startswith("0 earlier window(s)")
     json.dumps(result.to_dict(), allow_nan=False)
     assert all(p.value is None or math.isfinite(p.value) for p in registry.store.list_points(MODEL))
 
