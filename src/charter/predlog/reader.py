@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import shutil
 from dataclasses import dataclass
@@ -11,10 +12,13 @@ from pathlib import Path
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.json as pa_json
 import pyarrow.parquet as pq
 
 from charter.errors import DataError, StorageError
 from charter.predlog.compactor import LOG_SCHEMA, partition_dir
+
+_JSON_BLOCK = 4 * 1024 * 1024  # larger than any one logged row (else the lenient path)
 
 __all__ = ["PurgeResult", "expand_log", "logged_models", "purge", "read_log"]
 
@@ -100,11 +104,39 @@ def read_log(
 def expand_log(table: pa.Table) -> pd.DataFrame:
     """The log as a DataFrame: one column per input field, outputs as ``output_<name>``."""
     frame = table.drop_columns(["inputs", "outputs"]).to_pandas()
-    inputs = pd.DataFrame([json.loads(v) for v in table["inputs"].to_pylist()], index=frame.index)
-    outputs = pd.DataFrame([json.loads(v) for v in table["outputs"].to_pylist()], index=frame.index)
+    inputs = _objects(table["inputs"], frame.index)
+    outputs = _objects(table["outputs"], frame.index)
     outputs.columns = [f"output_{c}" for c in outputs.columns]
     expanded: pd.DataFrame = pd.concat([frame, inputs, outputs], axis=1)
     return expanded
+
+
+def _objects(column: pa.ChunkedArray, index: pd.Index) -> pd.DataFrame:
+    """One JSON object per row as columns: Arrow's C++ JSON reader, ``json.loads`` as fallback.
+
+    Arrow parses a million rows in well under a second where ``json.loads`` per row takes
+    seconds; it refuses a field whose JSON type changes between rows (a number here, text
+    there), and those logs take the slow, lenient path.
+    """
+    texts = column.to_pylist()
+    if not texts or any(text is None or not text.startswith("{") for text in texts):
+        return pd.DataFrame([json.loads(v) if v else {} for v in texts], index=index)
+    data = "\n".join(texts).encode("utf-8")
+    try:
+        parsed = pa_json.read_json(
+            io.BytesIO(data), read_options=pa_json.ReadOptions(block_size=_JSON_BLOCK)
+        )
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return pd.DataFrame([json.loads(v) for v in texts], index=index)
+    if parsed.num_rows != len(texts):  # "{}" rows have no fields: Arrow still counts them
+        return pd.DataFrame([json.loads(v) for v in texts], index=index)
+    nested = [f.name for f in parsed.schema if pa.types.is_nested(f.type)]
+    out: pd.DataFrame = parsed.drop_columns(nested).to_pandas()
+    for name in nested:  # reason codes and the like: plain lists and dicts, as json.loads gives
+        out[name] = pd.Series(parsed[name].to_pylist(), dtype=object)
+    out = out[parsed.column_names]
+    out.index = index
+    return out
 
 
 def purge(

@@ -70,3 +70,8 @@ def test_labels_are_idempotent_and_corrections_update(registry_store: RegistrySt
     found = registry_store.labels_for("churn", ["r0", "r1", "new", "missing"])
     assert {k: v.label for k, v in found.items()} == {"r0": "1", "r1": "1", "new": "0"}
     assert len(registry_store.labels_for("churn", [rid for rid, _ in pairs])) == 1200
+    many = [rid for rid, _ in pairs] + [f"unknown{i}" for i in range(6_000)]  # scan branch
+    scanned = registry_store.labels_for("churn", many)
+    assert len(scanned) == 1200 and scanned["r1"].label == "1"
+    assert scanned["r1"].received_at.tzinfo is not None
+    assert registry_store.labels_for("churn", []) == {}

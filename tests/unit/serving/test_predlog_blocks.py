@@ -145,3 +145,48 @@ def test_compaction_mixes_row_lines_and_blocks_and_skips_a_torn_block(
     assert compact(spool, log).records_written == 0, "a rerun adds nothing"
     with pytest.raises(DataError, match="newline"):
         SpoolWriter(spool).append_encoded(b"{}")
+
+
+@pytest.mark.parametrize(
+    "inputs",
+    [
+        ['{"age":39,"w":"a","x":null}', "{}", '{"age":41,"x":2.5,"late":"z"}'],
+        ['{"age":39}', '{"age":"forty"}'],  # a type that changes: the lenient path
+    ],
+    ids=["typed", "mixed-types"],
+)
+def test_expand_log_parses_like_json_loads(inputs: list[str]) -> None:
+    import pyarrow as pa
+
+    from charter.predlog import LOG_SCHEMA
+
+    n = len(inputs)
+    outputs = ['{"score":0.5,"reasons":[{"feature":"age","weight":0.1}]}'] + ['{"score":0.25}'] * (
+        n - 1
+    )
+    table = pa.table(
+        {
+            "request_id": [f"r{i}" for i in range(n)],
+            "model": ["m"] * n,
+            "version": [1] * n,
+            "source": ["served"] * n,
+            "inputs": inputs,
+            "outputs": outputs,
+            "latency_ms": [1.0] * n,
+            "at": [AT] * n,
+            "run_id": [None] * n,
+        },
+        schema=LOG_SCHEMA,
+    )
+    frame = expand_log(table)
+    expected = pd.DataFrame([json.loads(v) for v in inputs])
+    for column in expected.columns:
+        got = [None if _missing(v) else v for v in frame[column]]
+        want = [None if _missing(v) else v for v in expected[column]]
+        assert got == want, column
+    assert frame["output_reasons"].iloc[0] == [{"feature": "age", "weight": 0.1}]
+    assert list(frame["output_score"]) == [0.5] + [0.25] * (n - 1)
+
+
+def _missing(value: Any) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))

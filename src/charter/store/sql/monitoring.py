@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Float, ForeignKey, Integer, String, UniqueConstraint, select
+from sqlalchemy import Float, ForeignKey, Integer, String, UniqueConstraint, func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Mapped, Session, mapped_column
@@ -20,6 +20,7 @@ from charter.store.sql.transactions import TransactionRunner
 __all__ = ["SqlLabel", "SqlMonitoringMixin", "SqlMonitoringPoint"]
 
 _CHUNK = 500
+_LOOKUP_CHUNK = 5_000  # bound parameters per query: under SQLite's 32,766 limit
 
 
 class SqlMonitoringPoint(Base):
@@ -174,14 +175,22 @@ class SqlMonitoringMixin:
 
         def work(session: Session) -> dict[str, StoredLabel]:
             model = self._model(session, name)
-            out: dict[str, StoredLabel] = {}
-            for start in range(0, len(ids), _CHUNK):
-                query = select(SqlLabel).where(
-                    SqlLabel.model_id == model.id,
-                    SqlLabel.request_id.in_(ids[start : start + _CHUNK]),
-                )
-                for row in session.scalars(query):
-                    out[row.request_id] = StoredLabel(row.request_id, row.label, row.received_at)
-            return out
+            columns = (SqlLabel.request_id, SqlLabel.label, SqlLabel.received_at)
+            mine = SqlLabel.model_id == model.id
+            stored = session.scalar(select(func.count()).select_from(SqlLabel).where(mine)) or 0
+            if stored <= len(ids):  # fewer labels than asked-for ids: one scan, filtered here
+                wanted = set(ids)
+                rows = [r for r in session.execute(select(*columns).where(mine)) if r[0] in wanted]
+            else:
+                rows = [
+                    row
+                    for start in range(0, len(ids), _LOOKUP_CHUNK)
+                    for row in session.execute(
+                        select(*columns).where(
+                            mine, SqlLabel.request_id.in_(ids[start : start + _LOOKUP_CHUNK])
+                        )
+                    )
+                ]
+            return {r[0]: StoredLabel(r[0], r[1], r[2]) for r in rows}
 
         return self._tx.run(f"reading labels of {name!r}", work, read_only=True)
