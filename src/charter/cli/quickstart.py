@@ -9,7 +9,8 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
+from datetime import UTC, datetime, timedelta
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -26,6 +27,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from charter.batch import BatchRunResult
+    from charter.monitoring import MonitorResult, WindowReport
     from charter.store import VersionRecord
     from charter.validation import GateReport
 
@@ -68,7 +70,9 @@ def quickstart_cmd(
     Writes a charter, trains a scikit-learn pipeline, registers it against the charter, runs the
     validation gate (HTML report), records sign-off by example reviewers, promotes it to
     production, serves it over HTTP and scores the test set in batch (Parquet and SQLite).
-    Everything lands in --dir, with the registry under --dir/.charter.
+    Then a data vendor changes: drifted requests reach the live server, and monitoring the
+    prediction log shows the drift. Everything lands in --dir, with the registry under
+    --dir/.charter.
 
     \b
     Example:
@@ -82,6 +86,7 @@ def quickstart_cmd(
     from charter.datasets import ADULT_ATTRIBUTION, load_adult
     from charter.examples.adult import train_model
     from charter.governance import GovernanceService
+    from charter.monitoring import monitor
     from charter.registry import Registry
     from charter.reports import write_gate_report
     from charter.validation import validate
@@ -185,53 +190,127 @@ def quickstart_cmd(
         console.print(f"   [dim]{role:<10} approved by {reviewer}[/]")
 
     rows = data.test.head(3)
-    answers = _run(
-        7,
-        "Serve it (charter serve) and send real requests",
-        lambda: _serve_and_ask(settings, version.model_name, rows),
-    )
-    _show_answers(rows, answers)
+    with ExitStack() as server:
 
-    def score_batches() -> list[BatchRunResult]:
-        test_file = data_dir / "test.parquet"
-        with Registry.open(settings) as registry:
-            return [
-                score(
-                    registry,
-                    version.ref,
-                    source=str(test_file),
-                    sink=sink,
-                    home=settings.home,
-                    reasons=False,
-                    overwrite=True,
-                    started_by="scheduler@bank.example",
-                )
-                for sink in (
-                    str(directory / "scores.parquet"),
-                    f"sqlite:///{directory / 'scores.db'}#adult_income_scores",
-                )
-            ]
+        def serve_and_ask() -> tuple[str, list[dict[str, Any]]]:
+            url = server.enter_context(_served(settings, version.model_name))
+            return url, _ask(url, version.model_name, rows)
 
-    runs = _run(
-        8, "Score the test set in batch into Parquet and SQLite (charter score)", score_batches
-    )
-    for run in runs:
-        console.print(
-            f"   [dim]{run.rows_scored:,} rows scored, {run.rows_rejected} rejected → "
-            f"{run.output_uri}[/]"
+        url, answers = _run(7, "Serve it (charter serve) and send real requests", serve_and_ask)
+        _show_answers(rows, answers)
+
+        def score_batches() -> list[BatchRunResult]:
+            test_file = data_dir / "test.parquet"
+            with Registry.open(settings) as registry:
+                return [
+                    score(
+                        registry,
+                        version.ref,
+                        source=str(test_file),
+                        sink=sink,
+                        home=settings.home,
+                        reasons=False,
+                        overwrite=True,
+                        started_by="scheduler@bank.example",
+                    )
+                    for sink in (
+                        str(directory / "scores.parquet"),
+                        f"sqlite:///{directory / 'scores.db'}#adult_income_scores",
+                    )
+                ]
+
+        runs = _run(
+            8, "Score the test set in batch into Parquet and SQLite (charter score)", score_batches
         )
+        for run in runs:
+            console.print(
+                f"   [dim]{run.rows_scored:,} rows scored, {run.rows_rejected} rejected → "
+                f"{run.output_uri}[/]"
+            )
+
+        shifted = _vendor_change(data.test)
+
+        def send_drifted() -> tuple[datetime, datetime]:
+            # Whole seconds, so `charter monitor --since/--until` can be retyped; the drifted
+            # traffic alone falls in [since, until), apart from the normal traffic and batch.
+            since = _next_second()
+            time.sleep(max((since - datetime.now(UTC)).total_seconds(), 0.0))
+            for start in range(0, len(shifted), _DRIFT_BATCH_ROWS):
+                batch = shifted.iloc[start : start + _DRIFT_BATCH_ROWS]
+                _ask(url, version.model_name, batch, explain=False)
+            until = _next_second()
+            server.close()  # stop serving: everything it answered is in the log's spool
+            return since, until
+
+        since, until = _run(
+            9,
+            f"A data vendor changes: {len(shifted):,} drifted requests reach the live server",
+            send_drifted,
+        )
+        console.print(
+            f"   [dim]Adult test rows drawn {_OLDER_WEIGHT:g} times as often when over 50 and "
+            f"again {_EDUCATION_WEIGHT:g} times for {', '.join(_VENDOR_EDUCATION)} "
+            f"(seed {_DRIFT_SEED}), in requests of {_DRIFT_BATCH_ROWS} rows[/]"
+        )
+
+    def watch() -> MonitorResult:
+        with Registry.open(settings) as registry:
+            return monitor(
+                registry, version.model_name, home=settings.home, since=since, until=until
+            )
+
+    watched = _run(10, "Monitor the prediction log against the reference (charter monitor)", watch)
+    found = _show_drift(watched, version.version)
+    window = f"--since {_iso(since)} --until {_iso(until)}"
     console.print(
         f"[green]Done.[/] {version.ref} passed the gate, was signed off, is in production, "
-        "answered live requests and scored a batch.\n"
-        f"Look around:  charter --home {settings.home} versions {version.model_name}\n"
+        "answered live requests and scored a batch"
+        + (", and monitoring caught the vendor change.\n" if found else ".\n")
+        + f"Look around:  charter --home {settings.home} versions {version.model_name}\n"
         f"              charter --home {settings.home} audit log {version.model_name}\n"
         f"              charter --home {settings.home} card {version.ref}\n"
+        f"Look deeper:  charter --home {settings.home} monitor {version.model_name} {window}\n"
+        f"              charter --home {settings.home} report monitor {version.model_name} "
+        f"--html {directory / 'monitor-report.html'}\n"
         f"Gate report:  {gate_html}"
     )
 
 
-def _serve_and_ask(settings: Settings, model: str, rows: pd.DataFrame) -> list[dict[str, Any]]:
-    """Start `charter serve` as a real process on a free port, ask it, stop it."""
+# The vendor change: a new data vendor's customers are older and more often have some college or
+# an associate degree. Seeded, so every run sends the same rows and finds the same drift: age,
+# education and its numeric twin education_num alert; every other feature stays under PSI 0.1.
+_OLDER_WEIGHT = 4.0
+_VENDOR_EDUCATION = ("Some-college", "Assoc-voc", "Assoc-acdm")
+_EDUCATION_WEIGHT = 4.0
+_DRIFT_ROWS = 1500
+_DRIFT_BATCH_ROWS = 250
+_DRIFT_SEED = 2026
+
+
+def _vendor_change(test: pd.DataFrame) -> pd.DataFrame:
+    """Adult test rows re-weighted towards over-50s and college/associate degrees, no target."""
+    import numpy as np
+
+    weights = np.where(test["age"] > 50, _OLDER_WEIGHT, 1.0) * np.where(
+        test["education"].isin(_VENDOR_EDUCATION), _EDUCATION_WEIGHT, 1.0
+    )
+    rng = np.random.default_rng(_DRIFT_SEED)
+    picked = rng.choice(len(test), size=_DRIFT_ROWS, replace=True, p=weights / weights.sum())
+    return test.iloc[picked].drop(columns=["income"], errors="ignore").reset_index(drop=True)
+
+
+def _next_second() -> datetime:
+    """The next whole second (UTC), strictly after now."""
+    return datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=1)
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@contextmanager
+def _served(settings: Settings, model: str) -> Iterator[str]:
+    """Start `charter serve` as a real process on a free port, yield its URL, stop it."""
     import httpx
 
     with socket.socket() as probe:
@@ -267,18 +346,27 @@ def _serve_and_ask(settings: Settings, model: str, rows: pd.DataFrame) -> list[d
             if time.monotonic() > deadline:
                 raise CharterError("charter serve did not become ready within 60 s")
             time.sleep(0.2)
-        records = json.loads(rows.to_json(orient="records"))
-        answer = httpx.post(
-            f"{url}/v1/models/{model}/predict", json={"records": records}, timeout=30
-        )
-        answer.raise_for_status()
-        return list(answer.json()["predictions"])
+        yield url
     finally:
         server.send_signal(signal.SIGTERM)
         try:
             server.wait(timeout=30)
         except subprocess.TimeoutExpired:
             server.kill()
+
+
+def _ask(url: str, model: str, rows: pd.DataFrame, *, explain: bool = True) -> list[dict[str, Any]]:
+    """POST the rows to ``/v1/models/{model}/predict``; the answers, in order."""
+    import httpx
+
+    records = json.loads(rows.to_json(orient="records"))
+    answer = httpx.post(
+        f"{url}/v1/models/{model}/predict",
+        json={"records": records, "explain": explain},
+        timeout=60,
+    )
+    answer.raise_for_status()
+    return list(answer.json()["predictions"])
 
 
 def _show_answers(rows: pd.DataFrame, answers: list[dict[str, Any]]) -> None:
@@ -334,6 +422,56 @@ def _show_gate(report: GateReport, html: Path) -> None:
         console.print(
             f"   [{colours[check.verdict]}]{check.verdict}[/] {check.name}: {check.reason}"
         )
+
+
+_DRIFT_COLOURS = {"ok": "green", "warn": "yellow", "alert": "red", "no_data": "dim"}
+
+
+def _show_drift(result: MonitorResult, version: int) -> bool:
+    """The features that drifted in the vendor's traffic; True when monitoring found any."""
+    reports: list[WindowReport] = [
+        r for r in result.windows if r.version == version and r.n_rows > 0
+    ]
+    if not reports:
+        console.print("   [yellow]no logged predictions in the drifted traffic's window[/]")
+        return False
+    found = False
+    for report in reports:
+        drifted = sorted(
+            (c for c in report.features if c.status in ("warn", "alert")),
+            key=lambda c: -(c.statistic or 0.0),
+        )
+        table = Table(
+            title=f"Drift in {report.n_rows:,} logged predictions against the training sample",
+            title_justify="left",
+        )
+        for column in ("feature", "method", "statistic", "alert above", "status"):
+            table.add_column(
+                column, justify="right" if column in {"statistic", "alert above"} else "left"
+            )
+        for check in drifted:
+            table.add_row(
+                check.feature, check.method, _figure(check.statistic), _figure(check.threshold),
+                f"[{_DRIFT_COLOURS[check.status]}]{check.status}[/]",
+            )  # fmt: skip
+        if report.prediction_status in ("warn", "alert"):
+            table.add_row(
+                "prediction score", "psi", _figure(report.prediction_psi), "",
+                f"[{_DRIFT_COLOURS[report.prediction_status]}]{report.prediction_status}[/]",
+            )  # fmt: skip
+        if drifted:
+            console.print(table)
+            found = True
+        steady = [c.feature for c in report.features if c.status == "ok"]
+        console.print(f"   {report.drift_reason}; no drift in {', '.join(steady) or 'none'}")
+        for quality in report.quality:
+            if quality.status == "alert":
+                console.print(f"   [red]quality[/] {quality.feature}: {quality.reason}")
+    return found
+
+
+def _figure(value: float | None) -> str:
+    return "—" if value is None else f"{value:.3g}"
 
 
 def register(app: typer.Typer) -> None:
