@@ -1,8 +1,9 @@
 """Batch scoring: ``charter score`` against the model's own predict and a plain pandas script.
 
-Usage: ``python benchmarks/batch.py [ROWS ...]`` (default 1000000 5000000). Adult is resampled to
-each size and written as Parquet (row groups of 100k); every contender runs in its own subprocess
-so peak RSS is its own. Contenders, on the same rows:
+Usage: ``python benchmarks/batch.py [ROWS ...] [--only KIND,...]`` (default 1000000 5000000; kinds
+``predict``, ``pandas``, ``local-plain``, ``dask-plain``; ``pandas`` always runs: it is the base).
+Adult is resampled to each size and written as Parquet (row groups of 100k); every contender runs
+in its own subprocess so peak RSS is its own. Contenders, on the same rows:
 
 - ``predict``: the fitted pipeline's ``predict_proba`` on a DataFrame already in memory;
 - ``pandas``: ``read_parquet`` → ``predict_proba`` → ``to_parquet``, nothing else;
@@ -86,7 +87,10 @@ def _run(kind: str, work: Path, rows: int) -> dict[str, float]:
     return dict(json.loads(done.stdout.strip().splitlines()[-1]))
 
 
-def main(sizes: list[int]) -> None:
+KINDS = ("predict", "pandas", "local-plain", "dask-plain")
+
+
+def main(sizes: list[int], kinds: tuple[str, ...] = KINDS) -> None:
     with tempfile.TemporaryDirectory(prefix="charter-bench-") as folder:
         work = Path(folder)
         _prepare(work, sizes)
@@ -94,8 +98,7 @@ def main(sizes: list[int]) -> None:
         print("| --- | --- | --- | --- | --- | --- |")
         for rows in sizes:
             results = {
-                kind: _run(kind, work, rows)
-                for kind in ("predict", "pandas", "local-plain", "dask-plain")
+                kind: _run(kind, work, rows) for kind in KINDS if kind in kinds or kind == "pandas"
             }
             base = results["pandas"]["seconds"]
             for kind, result in results.items():
@@ -104,6 +107,8 @@ def main(sizes: list[int]) -> None:
                     f"| {rows:,} | {kind} | {seconds:.2f} | {rows / seconds:,.0f} | "
                     f"{result['peak_mb']:.0f} | {base / seconds:.0%} |"
                 )
+        if "local-reasons" not in kinds and kinds != KINDS:
+            return
         reasons = _run("local-reasons", work, 2_000)
         print(
             f"\nreason codes on: 2,000 rows in {reasons['seconds']:.2f} s "
@@ -112,4 +117,10 @@ def main(sizes: list[int]) -> None:
 
 
 if __name__ == "__main__":
-    main([int(a) for a in sys.argv[1:]] or [1_000_000, 5_000_000])
+    args = sys.argv[1:]
+    only = KINDS
+    if "--only" in args:
+        at = args.index("--only")
+        only = tuple(args[at + 1].split(","))
+        del args[at : at + 2]
+    main([int(a) for a in args] or [1_000_000, 5_000_000], only)
