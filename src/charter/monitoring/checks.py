@@ -31,7 +31,9 @@ raises ``ContractError``. Example::
             check = Check("estimated.roc_auc", estimate.roc_auc, "ok", "...")
             return ExtraCheck(self.name, check.status, check.reason, (check,))
 
-and add ``EstimatedPerformance()`` to ``DEFAULT_CHECKS``.
+and add it to ``default_checks``. The defaults are
+``estimated.EstimatedPerformance`` (CBPE) and ``multivariate.MultivariateDrift`` (the domain
+classifier); they keep no state between calls, so one instance serves every run.
 """
 
 from __future__ import annotations
@@ -51,7 +53,7 @@ from charter.monitoring.reference import ReferenceData
 from charter.monitoring.result import Check, ExtraCheck
 from charter.monitoring.windows import Window
 
-__all__ = ["DEFAULT_CHECKS", "WindowCheck", "WindowData", "default_checks", "run_check"]
+__all__ = ["WindowCheck", "WindowData", "default_checks", "run_check"]
 
 StateT = TypeVar("StateT")
 
@@ -103,12 +105,13 @@ class _Unprepared:
     message: str
 
 
-DEFAULT_CHECKS: tuple[WindowCheck[Any], ...] = ()
-
-
 def default_checks() -> tuple[WindowCheck[Any], ...]:
-    """The extra checks ``monitor`` runs when it is given none."""
-    return DEFAULT_CHECKS
+    """The extra checks ``monitor`` runs when it is given none: CBPE and the domain classifier."""
+    # imported here: both subclass WindowCheck, defined in this module
+    from charter.monitoring.estimated import EstimatedPerformance
+    from charter.monitoring.multivariate import MultivariateDrift
+
+    return (EstimatedPerformance(), MultivariateDrift())
 
 
 def _clean(result: ExtraCheck) -> ExtraCheck:
@@ -147,3 +150,4 @@ def run_check(
         return _clean(check.judge(state, reference, window))
     except DataError as exc:
         return ExtraCheck(check.name, "no_data", f"could not compute: {exc.message}")
+
