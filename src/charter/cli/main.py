@@ -12,6 +12,7 @@ from charter.cli import (
     contract_cmds,
     governance_cmds,
     monitor_cmds,
+    policy_cmds,
     quickstart,
     registry_cmds,
     report_cmds,
@@ -65,6 +66,7 @@ validate_cmds.register(app)
 batch_cmds.register(app)
 serve_cmds.register(app)
 monitor_cmds.register(app)
+policy_cmds.register(app)
 report_cmds.register(app)
 quickstart.register(app)
 

@@ -30,6 +30,7 @@ TABLES = {
     "labels",
     "models",
     "monitoring_points",
+    "policy_states",
     "promotions",
     "validation_runs",
     "versions",

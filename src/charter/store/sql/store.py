@@ -39,6 +39,7 @@ from charter.store.sql.batch_runs import SqlBatchRunsMixin
 from charter.store.sql.engine import create_registry_engine, normalize_url
 from charter.store.sql.governance import SqlGovernanceMixin
 from charter.store.sql.monitoring import SqlMonitoringMixin
+from charter.store.sql.policies import SqlPoliciesMixin
 from charter.store.sql.tables import (
     SqlAlias,
     SqlAuditEvent,
@@ -61,7 +62,12 @@ def _require_json(field: str, value: Any) -> None:
 
 
 class SqlRegistryStore(
-    SqlValidationRunsMixin, SqlGovernanceMixin, SqlBatchRunsMixin, SqlMonitoringMixin, RegistryStore
+    SqlValidationRunsMixin,
+    SqlGovernanceMixin,
+    SqlBatchRunsMixin,
+    SqlMonitoringMixin,
+    SqlPoliciesMixin,
+    RegistryStore,
 ):
     """Registry metadata in a SQL database; opening it upgrades the schema to head."""
 
