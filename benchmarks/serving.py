@@ -1,6 +1,9 @@
 """Serving latency and throughput: in-process predict, ``charter serve``, ``mlflow models serve``.
 
-Run: ``python benchmarks/serving.py [--seconds 8] [--mlflow-python /tmp/mlvenv/bin/python]``.
+Run: ``python benchmarks/serving.py [--seconds 8] [--mlflow-python /tmp/mlvenv/bin/python]``, or
+``python benchmarks/serving.py --logging-cost 5`` for the cost of the prediction log alone: a server
+with the log on and one with it off run side by side, cells alternate between them for 5 rounds
+and the medians are compared, so a change in machine load hits both alike.
 
 Same model everywhere: the quickstart's Adult pipeline (``build_pipeline()``: impute + one-hot with
 infrequent categories + HistGradientBoosting, 200 rounds) fitted on Adult's training set. Load
@@ -130,11 +133,44 @@ def start_mlflow(python: str, model_dir: Path, port: int) -> subprocess.Popen[by
     return process
 
 
+def logging_cost(
+    home: Path, bodies: dict[int, Path], rounds: int, seconds: int, work: Path
+) -> None:
+    """Median requests/s with the log on and off, cells interleaved round by round."""
+    ports = {"on": free_port(), "off": free_port()}
+    servers = {
+        "on": start_charter(home, ports["on"]),
+        "off": start_charter(home, ports["off"], "--no-log"),
+    }
+    cells: dict[tuple[str, int, int], list[float]] = {}
+    try:
+        for _ in range(rounds):
+            for n in (1, 100):
+                for c in (1, 16):
+                    for side in ("on", "off"):
+                        url = f"http://127.0.0.1:{ports[side]}/invocations"
+                        rps = wrk(url, bodies[n], c, seconds, work)["rps"]
+                        cells.setdefault((side, n, c), []).append(rps)
+    finally:
+        for process in servers.values():
+            process.terminate()
+            process.wait(60)
+    print("| clients | rows/request | log on req/s | log off req/s | cost |")
+    print("| --- | --- | --- | --- | --- |")
+    for n in (1, 100):
+        for c in (1, 16):
+            on = statistics.median(cells[("on", n, c)])
+            off = statistics.median(cells[("off", n, c)])
+            print(f"| {c} | {n} | {on:.0f} | {off:.0f} | {1 - on / off:+.1%} |")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=int, default=8)
     parser.add_argument("--mlflow-python", default="/tmp/mlvenv/bin/python")
     parser.add_argument("--skip-charter", action="store_true", help="Only in-process and MLflow.")
+    parser.add_argument("--logging-cost", type=int, default=0, metavar="ROUNDS",
+                        help="Only log on vs off, interleaved for ROUNDS rounds.")  # fmt: skip
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is not installed (apt-get install wrk)")
@@ -157,6 +193,9 @@ def main() -> None:
         }
         bodies[n] = work / f"body_{n}.json"
         bodies[n].write_text(json.dumps({"dataframe_split": split}))
+    if args.logging_cost:
+        logging_cost(home, bodies, args.logging_cost, args.seconds, work)
+        return
     results: list[tuple[str, int, int, dict[str, float]]] = []
     for n in (1, 100):
         results.append(("in-process predict_scores", 1, n, in_process(model, features, n)))

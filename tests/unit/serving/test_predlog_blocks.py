@@ -190,3 +190,24 @@ def test_expand_log_parses_like_json_loads(inputs: list[str]) -> None:
 
 def _missing(value: Any) -> bool:
     return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+def test_the_orjson_and_json_paths_write_the_same_records(
+    charter: Charter, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from charter.predlog import blocks
+
+    pytest.importorskip("orjson")
+    columns: dict[str, Any] = {
+        "age": [39, np.int64(50), None],
+        "hours_per_week": np.array([40.0, np.nan, 1 / 3]),
+        "workclass": ["Private", "Ünïcode", None],
+        "customer_id": ["c1", "c2", "c1"],
+    }
+    reasons = [[{"feature": "age", "weight": np.float64(0.25)}], [], None]
+    fast = _block(charter, columns, 3, outputs={"score": [0.1, float("nan"), 1e-12], "r": reasons})
+    monkeypatch.setattr(blocks, "_orjson", None)
+    slow = _block(charter, columns, 3, outputs={"score": [0.1, float("nan"), 1e-12], "r": reasons})
+    assert json.loads(fast) == json.loads(slow)
+    assert expand_line(fast) == expand_line(slow)
+    assert expand_line(fast)[1].outputs["score"] is None
