@@ -18,6 +18,7 @@ from collections.abc import AsyncIterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -56,7 +57,7 @@ async def _compact_forever(spool_dir: str, log_dir: str, every: float) -> None:
     try:
         while True:
             try:
-                await loop.run_in_executor(pool, _compact_quietly, spool_dir, log_dir)
+                await loop.run_in_executor(pool, partial(compact, spool_dir, log_dir, wait=False))
             except BrokenProcessPool:  # the child died (OOM, a kill): start a fresh pool
                 logger.warning("prediction log compactor process died; restarting it")
                 pool.shutdown(wait=False, cancel_futures=True)
@@ -66,11 +67,6 @@ async def _compact_forever(spool_dir: str, log_dir: str, every: float) -> None:
             await asyncio.sleep(every)
     finally:  # a compaction under way finishes on its own (it is crash-safe and locked)
         pool.shutdown(wait=False, cancel_futures=True)
-
-
-def _compact_quietly(spool_dir: str, log_dir: str) -> int:
-    """One compaction in the child; returns the records written (picklable, small)."""
-    return compact(spool_dir, log_dir, wait=False).records_written
 
 
 async def _flush_metrics_forever(metrics: MetricsRegistry, every: float) -> None:
