@@ -21,6 +21,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -28,17 +29,17 @@ import numpy as np
 import pandas as pd
 
 from charter.errors import DataError
+from charter.predlog import fastjson
 from charter.predlog.pii import CharterLike, apply_pii_policy, keyed_hash
 from charter.predlog.records import SOURCES, PredictionRecord, plain
 
-try:  # optional (the ``fast`` extra): encodes a block several times faster than ``json``
-    import orjson as _orjson
-except ImportError:  # pragma: no cover - exercised where orjson is not installed
-    _orjson = None
+__all__ = ["Block", "LogPlan", "encode_block", "expand_line", "parse_line"]
 
-__all__ = ["LogPlan", "encode_block", "expand_line"]
-
-_ORJSON_OPTIONS = 0 if _orjson is None else _orjson.OPT_SERIALIZE_NUMPY | _orjson.OPT_APPEND_NEWLINE
+_ORJSON_OPTIONS = (
+    0
+    if fastjson.orjson is None
+    else fastjson.orjson.OPT_SERIALIZE_NUMPY | fastjson.orjson.OPT_APPEND_NEWLINE
+)
 
 _PROBE = "\x00charter-probe\x00"
 
@@ -164,9 +165,11 @@ def encode_block(
         "at": at.astimezone(UTC).isoformat(),
         "run_id": run_id,
     }
-    if _orjson is not None:  # the fast path: NaN/inf become null, NumPy values are unwrapped
+    if (
+        fastjson.orjson is not None
+    ):  # the fast path: NaN/inf become null, NumPy values are unwrapped
         try:
-            return bytes(_orjson.dumps(block, default=_scalar, option=_ORJSON_OPTIONS))
+            return bytes(fastjson.orjson.dumps(block, default=_scalar, option=_ORJSON_OPTIONS))
         except TypeError:  # something it cannot hold: the standard library's path decides
             pass
     try:
@@ -181,37 +184,81 @@ def encode_block(
     return (text + "\n").encode("utf-8")
 
 
-def expand_line(line: str | bytes) -> list[PredictionRecord]:
-    """The predictions of one spool line: a block's rows, or the one record of a row line."""
+@dataclass(frozen=True)
+class Block:
+    """A parsed block line: its columns as JSON gave them, checked for shape and source."""
+
+    request_ids: list[Any]
+    model: str
+    version: int
+    source: str
+    inputs: dict[str, list[Any]]
+    outputs: dict[str, list[Any]]
+    latency_ms: float | None
+    at: datetime
+    run_id: str | None
+
+    def records(self) -> list[PredictionRecord]:
+        """One ``PredictionRecord`` per row."""
+        in_names, out_names = list(self.inputs), list(self.outputs)
+        n = len(self.request_ids)
+        in_rows = zip(*self.inputs.values(), strict=True) if in_names else [()] * n
+        out_rows = zip(*self.outputs.values(), strict=True) if out_names else [()] * n
+        return [
+            PredictionRecord(
+                request_id=str(request_id),
+                model=self.model,
+                version=self.version,
+                source=self.source,  # type: ignore[arg-type]
+                inputs=dict(zip(in_names, in_row, strict=True)),
+                outputs=dict(zip(out_names, out_row, strict=True)),
+                latency_ms=self.latency_ms,
+                at=self.at,
+                run_id=self.run_id,
+            )
+            for request_id, in_row, out_row in zip(self.request_ids, in_rows, out_rows, strict=True)
+        ]
+
+
+def parse_line(line: str | bytes) -> Block | PredictionRecord:
+    """One spool line: a ``Block``, or the ``PredictionRecord`` of a row line.
+
+    Raises ``ValueError`` (or ``KeyError``/``TypeError``/``DataError``) for a line that is not
+    one: the compactor counts those as bad lines.
+    """
     data = json.loads(line)
     if not isinstance(data, dict):
         raise ValueError("a spool line must be a JSON object")
     ids = data.get("request_ids")
     if ids is None:
-        return [PredictionRecord.from_dict(data)]
-    inputs: dict[str, list[Any]] = data.get("inputs") or {}
-    outputs: dict[str, list[Any]] = data.get("outputs") or {}
+        return PredictionRecord.from_dict(data)
+    if not isinstance(ids, list):
+        raise ValueError("request_ids must be a list")
+    inputs, outputs = data.get("inputs") or {}, data.get("outputs") or {}
+    for name, values in (*inputs.items(), *outputs.items()):
+        if not isinstance(values, list) or len(values) != len(ids):
+            raise ValueError(f"column {name!r} does not hold one value per request id")
+    source = data["source"]
+    if source not in SOURCES:
+        raise DataError(f"unknown source {source!r}")
     at = datetime.fromisoformat(data["at"])
-    model, version, source = str(data["model"]), int(data["version"]), data["source"]
-    latency, run_id = data.get("latency_ms"), data.get("run_id")
-    in_names, out_names = list(inputs), list(outputs)
-    in_rows = zip(*inputs.values(), strict=True) if in_names else iter(lambda: (), None)
-    out_rows = zip(*outputs.values(), strict=True) if out_names else iter(lambda: (), None)
-    records = []
-    for request_id, in_row, out_row in zip(ids, in_rows, out_rows, strict=False):
-        records.append(
-            PredictionRecord(
-                request_id=str(request_id),
-                model=model,
-                version=version,
-                source=source,
-                inputs=dict(zip(in_names, in_row, strict=True)),
-                outputs=dict(zip(out_names, out_row, strict=True)),
-                latency_ms=latency,
-                at=at,
-                run_id=run_id,
-            )
-        )
-    if len(records) != len(ids):
-        raise ValueError("a block's columns are shorter than its request ids")
-    return records
+    if at.tzinfo is None:
+        raise DataError("at must carry a time zone")
+    latency = data.get("latency_ms")
+    return Block(
+        request_ids=ids,
+        model=str(data["model"]),
+        version=int(data["version"]),
+        source=str(source),
+        inputs=inputs,
+        outputs=outputs,
+        latency_ms=None if latency is None else float(latency),
+        at=at.astimezone(UTC),
+        run_id=data.get("run_id"),
+    )
+
+
+def expand_line(line: str | bytes) -> list[PredictionRecord]:
+    """The predictions of one spool line: a block's rows, or the one record of a row line."""
+    parsed = parse_line(line)
+    return parsed.records() if isinstance(parsed, Block) else [parsed]

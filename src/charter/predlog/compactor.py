@@ -18,13 +18,15 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 from charter.errors import DataError, StorageError
-from charter.predlog.blocks import expand_line
+from charter.predlog import fastjson
+from charter.predlog.blocks import Block, parse_line
 from charter.predlog.records import PredictionRecord
 from charter.predlog.spool import ACTIVE_SUFFIX, CLOSED_SUFFIX
 
@@ -114,21 +116,56 @@ def _writer_alive(stem: str) -> bool:
     return True
 
 
-def _table(records: list[PredictionRecord]) -> pa.Table:
-    return pa.table(
-        {
-            "request_id": [r.request_id for r in records],
-            "model": [r.model for r in records],
-            "version": [int(r.version) for r in records],
-            "source": [r.source for r in records],
-            "inputs": [json.dumps(r.inputs, separators=(",", ":")) for r in records],
-            "outputs": [json.dumps(r.outputs, separators=(",", ":")) for r in records],
-            "latency_ms": [r.latency_ms for r in records],
-            "at": [r.at.astimezone(UTC) for r in records],
-            "run_id": [r.run_id for r in records],
-        },
-        schema=LOG_SCHEMA,
-    )
+class _Part:
+    """The columns of one (model, day) part, filled line by line without a record per row."""
+
+    def __init__(self) -> None:
+        self.columns: dict[str, list[Any]] = {name: [] for name in LOG_SCHEMA.names}
+
+    def add_row(self, record: PredictionRecord) -> None:
+        c = self.columns
+        c["request_id"].append(record.request_id)
+        c["model"].append(record.model)
+        c["version"].append(int(record.version))
+        c["source"].append(record.source)
+        c["inputs"].append(_dumps(record.inputs))
+        c["outputs"].append(_dumps(record.outputs))
+        c["latency_ms"].append(record.latency_ms)
+        c["at"].append(record.at.astimezone(UTC))
+        c["run_id"].append(record.run_id)
+
+    def add_block(self, block: Block) -> None:
+        n = len(block.request_ids)
+        c = self.columns
+        c["request_id"].extend(str(i) for i in block.request_ids)
+        c["model"].extend([block.model] * n)
+        c["version"].extend([block.version] * n)
+        c["source"].extend([block.source] * n)
+        c["inputs"].extend(_rows_json(block.inputs, n))
+        c["outputs"].extend(_rows_json(block.outputs, n))
+        c["latency_ms"].extend([block.latency_ms] * n)
+        c["at"].extend([block.at] * n)
+        c["run_id"].extend([block.run_id] * n)
+
+    def table(self) -> pa.Table:
+        return pa.table(self.columns, schema=LOG_SCHEMA)
+
+    def __len__(self) -> int:
+        return len(self.columns["request_id"])
+
+
+def _rows_json(columns: dict[str, list[Any]], n: int) -> list[str]:
+    if not columns:
+        return ["{}"] * n
+    names = list(columns)
+    rows = zip(*columns.values(), strict=True)
+    return [_dumps(dict(zip(names, row, strict=True))) for row in rows]
+
+
+def _dumps(value: Any) -> str:
+    if fastjson.orjson is not None:
+        return str(fastjson.orjson.dumps(value).decode("utf-8"))
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
 
 
 def _compact_file(path: Path, offsets: Path, log_dir: Path) -> tuple[int, int, int, bool]:
@@ -140,7 +177,7 @@ def _compact_file(path: Path, offsets: Path, log_dir: Path) -> tuple[int, int, i
         handle.seek(start)
         chunk = handle.read()
     end = start + chunk.rfind(b"\n") + 1
-    records: list[PredictionRecord] = []
+    groups: dict[tuple[str, str], _Part] = {}
     bad = 0
     parts = 0
     if end > start:
@@ -148,17 +185,20 @@ def _compact_file(path: Path, offsets: Path, log_dir: Path) -> tuple[int, int, i
             if not line.strip():
                 continue
             try:
-                records.extend(expand_line(line))
+                parsed = parse_line(line)
             except (ValueError, KeyError, TypeError, DataError):
                 bad += 1
-        groups: dict[tuple[str, str], list[PredictionRecord]] = {}
-        for record in records:
-            day = record.at.astimezone(UTC).date().isoformat()
-            groups.setdefault((record.model, day), []).append(record)
+                continue
+            day = parsed.at.astimezone(UTC).date().isoformat()
+            part = groups.setdefault((parsed.model, day), _Part())
+            if isinstance(parsed, Block):
+                part.add_block(parsed)
+            else:
+                part.add_row(parsed)
         for (model, day), group in groups.items():
             folder = partition_dir(log_dir, model, day)
             folder.mkdir(parents=True, exist_ok=True)
-            table = _table(group)
+            table = group.table()
             target = folder / f"part-{stem}-{start:012d}.parquet"
             _write_atomic(target, lambda tmp, table=table: pq.write_table(table, tmp))
             parts += 1
@@ -174,7 +214,7 @@ def _compact_file(path: Path, offsets: Path, log_dir: Path) -> tuple[int, int, i
         path.unlink(missing_ok=True)
         offset_path.unlink(missing_ok=True)
         removed = True
-    return len(records), parts, bad, removed
+    return sum(len(group) for group in groups.values()), parts, bad, removed
 
 
 def compact(spool_dir: str | Path, log_dir: str | Path, *, wait: bool = True) -> CompactionResult:

@@ -195,7 +195,7 @@ def _missing(value: Any) -> bool:
 def test_the_orjson_and_json_paths_write_the_same_records(
     charter: Charter, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from charter.predlog import blocks
+    from charter.predlog import fastjson
 
     pytest.importorskip("orjson")
     columns: dict[str, Any] = {
@@ -206,7 +206,7 @@ def test_the_orjson_and_json_paths_write_the_same_records(
     }
     reasons = [[{"feature": "age", "weight": np.float64(0.25)}], [], None]
     fast = _block(charter, columns, 3, outputs={"score": [0.1, float("nan"), 1e-12], "r": reasons})
-    monkeypatch.setattr(blocks, "_orjson", None)
+    monkeypatch.setattr(fastjson, "orjson", None)
     slow = _block(charter, columns, 3, outputs={"score": [0.1, float("nan"), 1e-12], "r": reasons})
     assert json.loads(fast) == json.loads(slow)
     assert expand_line(fast) == expand_line(slow)
