@@ -14,6 +14,8 @@ import contextlib
 import fcntl
 import json
 import os
+import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC
@@ -30,7 +32,7 @@ from charter.predlog.blocks import Block, parse_line
 from charter.predlog.records import PredictionRecord
 from charter.predlog.spool import ACTIVE_SUFFIX, CLOSED_SUFFIX
 
-__all__ = ["LOG_SCHEMA", "CompactionResult", "compact", "partition_dir"]
+__all__ = ["LOG_SCHEMA", "CompactionResult", "compact", "exit_with_parent", "partition_dir"]
 
 LOG_SCHEMA = pa.schema(
     [
@@ -215,6 +217,21 @@ def _compact_file(path: Path, offsets: Path, log_dir: Path) -> tuple[int, int, i
         offset_path.unlink(missing_ok=True)
         removed = True
     return sum(len(group) for group in groups.values()), parts, bad, removed
+
+
+def exit_with_parent(parent_pid: int, every: float = 1.0) -> None:
+    """In a compactor child process: exit once the process that started it is gone.
+
+    A server killed with SIGKILL cannot stop its children; without this its compactor would
+    linger forever. Polls ``getppid`` (portable POSIX) from a daemon thread.
+    """
+
+    def watch() -> None:
+        while os.getppid() == parent_pid:
+            time.sleep(every)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="charter-parent-watch", daemon=True).start()
 
 
 def compact(spool_dir: str | Path, log_dir: str | Path, *, wait: bool = True) -> CompactionResult:

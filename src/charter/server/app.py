@@ -14,6 +14,7 @@ import asyncio
 import contextlib
 import logging
 import multiprocessing
+import os
 from collections.abc import AsyncIterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -32,6 +33,7 @@ from charter.predlog import (
     default_spool_dir,
     load_hash_key,
 )
+from charter.predlog.compactor import exit_with_parent
 from charter.registry import Registry
 from charter.server import admin, oip, routes
 from charter.server.context import ServerContext
@@ -53,7 +55,16 @@ async def _compact_forever(spool_dir: str, log_dir: str, every: float) -> None:
     """
     loop = asyncio.get_running_loop()
     context = multiprocessing.get_context("spawn")  # never fork a process running threads
-    pool = ProcessPoolExecutor(max_workers=1, mp_context=context)
+
+    def start() -> ProcessPoolExecutor:
+        return ProcessPoolExecutor(
+            max_workers=1,
+            mp_context=context,
+            initializer=exit_with_parent,  # a SIGKILLed server leaves no compactor behind
+            initargs=(os.getpid(),),
+        )
+
+    pool = start()
     try:
         while True:
             try:
@@ -61,7 +72,7 @@ async def _compact_forever(spool_dir: str, log_dir: str, every: float) -> None:
             except BrokenProcessPool:  # the child died (OOM, a kill): start a fresh pool
                 logger.warning("prediction log compactor process died; restarting it")
                 pool.shutdown(wait=False, cancel_futures=True)
-                pool = ProcessPoolExecutor(max_workers=1, mp_context=context)
+                pool = start()
             except Exception as exc:  # the spool keeps everything; the next round retries
                 logger.warning("prediction log compaction failed: %s", exc)
             await asyncio.sleep(every)

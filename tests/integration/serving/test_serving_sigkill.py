@@ -11,6 +11,7 @@ import time
 import uuid
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import httpx
 import pytest
@@ -49,6 +50,27 @@ def _start(home: ServedHome, port: int) -> subprocess.Popen[bytes]:
     raise AssertionError("charter serve did not become ready")
 
 
+def _children(pid: int) -> set[int]:
+    """Processes whose parent is ``pid`` (Linux ``/proc``)."""
+    found = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.add(int(stat.parent.name))
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
 def test_sigkill_loses_no_answered_prediction(served_home: ServedHome) -> None:
     port = free_port()
     process = _start(served_home, port)
@@ -76,6 +98,7 @@ def test_sigkill_loses_no_answered_prediction(served_home: ServedHome) -> None:
         with ThreadPoolExecutor(4) as pool:
             futures = [pool.submit(load) for _ in range(4)]
             time.sleep(2.0)
+            children = _children(process.pid)  # the compactor child, among others
             os.kill(process.pid, signal.SIGKILL)
             process.wait(10)
             stop.set()
@@ -92,6 +115,11 @@ def test_sigkill_loses_no_answered_prediction(served_home: ServedHome) -> None:
     assert set(answered) <= set(logged)
     assert max(logged.values()) == 1, "a record was written twice"
     assert not any(default_spool_dir(home).glob("spool-*")), "the dead writer's spool remains"
+    assert children, "the server runs its compactor in a child process"
+    deadline = time.monotonic() + 20
+    while any(_alive(pid) for pid in children):
+        assert time.monotonic() < deadline, "a child of the killed server lingers"
+        time.sleep(0.2)
 
 
 def test_sigterm_drains_and_leaves_everything_compacted(served_home: ServedHome) -> None:
