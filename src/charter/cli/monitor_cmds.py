@@ -4,7 +4,8 @@
 share, prediction drift, quality, realized performance, fairness, volume, rejects, serving and
 delivery health, and any extra checks -- each with its value, limit and coloured status, then the
 reasons behind what is not ok; it exits 1 when any window alerts. ``--json`` prints the whole
-result (``MonitorResult.to_dict()``).
+result (``MonitorResult.to_dict()``). ``--engine dask [--scheduler ADDR]`` profiles each window's
+log parts on a Dask cluster, as ``charter score`` scores on one.
 """
 
 from __future__ import annotations
@@ -180,8 +181,16 @@ def monitor_cmd(
     since: str | None = typer.Option(None, "--since", help="First moment, ISO (UTC if no zone)."),
     until: str | None = typer.Option(None, "--until", help="End moment (exclusive), ISO."),
     as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
+    engine: str = typer.Option("local", "--engine", help="local or dask."),
+    scheduler: str | None = typer.Option(
+        None, "--scheduler", help="Dask scheduler address, e.g. tcp://host:8786."
+    ),
 ) -> None:
-    """Drift, quality, prediction drift, performance, fairness and health per window of the log."""
+    """Drift, quality, prediction drift, performance, fairness and health per window of the log.
+
+    With --engine dask each window's log parts are profiled on a Dask cluster (the scheduler at
+    --scheduler, or an in-process one without it); the figures equal the local engine's.
+    """
     from charter.contract import parse_duration
     from charter.errors import DataError
     from charter.monitoring import monitor
@@ -200,6 +209,8 @@ def monitor_cmd(
             window=length,
             since=_moment(since, "--since"),
             until=_moment(until, "--until"),
+            engine=engine,
+            scheduler=scheduler,
         )
     if as_json:
         print_json(result.to_dict())

@@ -62,9 +62,11 @@ StateT = TypeVar("StateT")
 class WindowData:
     """One window of one version as an extra check sees it.
 
-    ``rows`` are the answered predictions (error records excluded): the logged inputs as columns
-    (features, sensitive attributes), ``output_<name>`` columns, ``request_id``, ``source``,
-    ``at``. The other arrays are aligned with ``rows``.
+    ``rows`` are at most ``stream.SAMPLE_ROWS`` (20,000) answered predictions (error records
+    excluded): every row of a smaller window, else a seeded uniform sample (smallest hash of the
+    request id), in log order -- the logged inputs as columns (features, sensitive attributes),
+    ``output_<name>`` columns, ``request_id``, ``source``, ``at``. The other arrays are aligned
+    with ``rows``. The built-in figures (drift, quality, performance, fairness) use every row.
     """
 
     window: Window
@@ -150,4 +152,3 @@ def run_check(
         return _clean(check.judge(state, reference, window))
     except DataError as exc:
         return ExtraCheck(check.name, "no_data", f"could not compute: {exc.message}")
-

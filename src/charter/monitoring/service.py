@@ -12,6 +12,15 @@ a batch in it, against the version's reference (``reference``):
 - serving latency and error rate, batch runs against their deadlines (``health``);
 - every extra check (``checks``: the seam for CBPE and the domain classifier).
 
+How the log is read (``traffic``, ``stream``): one pass over the ``at``/``source``/``version``
+columns counts rows per window (volume history, versions, typical window size); then each window
+is read on its own (its date partitions only) and streamed in Arrow batches into each version's
+profile, its narrow per-row columns and a bounded row sample, so memory is bounded by one window's
+narrow columns, never the whole range's rows. ``engine="dask"`` (``--engine dask``) scans a
+window's Parquet parts on a Dask cluster and merges the parts' results in part order, so every
+stored figure equals the local engine's. Extra checks see the window's row sample
+(``stream.SAMPLE_ROWS``, every row of a smaller window) with its outcomes.
+
 Every figure is stored with ``record_points`` under a catalogue name (``naming``; re-running a
 window replaces its points) and returned in a ``MonitorResult``.
 
@@ -44,9 +53,11 @@ import numpy as np
 import pandas as pd
 
 from charter.contract import format_duration
+from charter.engines import Engine, open_engine
 from charter.errors import DataError
 from charter.metrics.drift import DriftResult, compute_ks, compute_psi, drift_between
-from charter.metrics.profile import compare_quality, profile_data
+from charter.metrics.profile import compare_quality
+from charter.monitoring import stream
 from charter.monitoring.checks import WindowCheck, WindowData, default_checks, run_check
 from charter.monitoring.fairness import fairness_checks
 from charter.monitoring.health import delivery_checks, serving_checks
@@ -58,11 +69,11 @@ from charter.monitoring.quality import (
     refused_count,
     rejected_check,
     volume_check,
-    window_volumes,
 )
 from charter.monitoring.reference import ReferenceData, load_reference
 from charter.monitoring.result import Check, FeatureCheck, MonitorResult, Status, WindowReport
-from charter.monitoring.traffic import REALTIME_SOURCES, Traffic, load_traffic
+from charter.monitoring.stream import ScanTask, VersionSpec, WindowScan, merge_scans, scan_part
+from charter.monitoring.traffic import REALTIME_SOURCES, TrafficIndex, index_traffic
 from charter.monitoring.windows import Window, split_windows
 from charter.store.ports_batch import BatchRunRecord
 
@@ -129,18 +140,34 @@ class _Run:
 
 @dataclass(frozen=True)
 class _Slice:
-    """One version's share of one window: its answered rows, error records and batch runs."""
+    """One version's share of one window: its scanned rows, error records and batch runs."""
 
     window: Window
-    rows: pd.DataFrame
+    scan: WindowScan
     errors: pd.DataFrame
     runs: Sequence[BatchRunRecord]
     volume: Check  # the model's, shared by every version of the window
 
 
+def _sampled(scan: WindowScan, outcomes: Outcomes) -> tuple[pd.DataFrame, Outcomes]:
+    """The window's row sample and its outcomes, aligned (all rows when they fit)."""
+    positions = scan.sample.index.to_numpy(np.int64)
+    labels = outcomes.labels.iloc[positions]
+    labels.index = scan.sample.index
+    y_true = outcomes.y_true[positions] if outcomes.y_true is not None else None
+    sampled = Outcomes(
+        outcomes.scores[positions],
+        outcomes.decisions[positions],
+        labels,
+        outcomes.is_labelled[positions],
+        y_true,
+    )
+    return scan.sample, sampled
+
+
 def _judge(run: _Run, ref: ReferenceData, piece: _Slice) -> WindowReport:
-    part, errors, runs = piece.rows, piece.errors, piece.runs
-    profile = profile_data(ref.spec, part.reindex(columns=ref.features))
+    part, errors, runs = piece.scan.rows, piece.errors, piece.runs
+    profile = piece.scan.profile
     drift = drift_between(ref.profile, profile, methods=ref.methods, thresholds=ref.thresholds)
     features = _feature_checks(drift, len(part))
     few = 0 < len(part) < MIN_DRIFT_ROWS
@@ -162,7 +189,7 @@ def _judge(run: _Run, ref: ReferenceData, piece: _Slice) -> WindowReport:
         *serving_checks(ref.charter, realtime, errors),
         *delivery_checks(runs, run.now),
     )
-    data = WindowData(piece.window, part, outcomes)
+    data = WindowData(piece.window, *_sampled(piece.scan, outcomes))
     extras = tuple(run_check(check, run.states, ref, data) for check in run.checks)
     drift_status: Status = "no_data" if few else drift.status
     judged: list[Sequence[Any]] = [features, quality, performance, fairness, checks, extras]
@@ -190,21 +217,17 @@ def _judge(run: _Run, ref: ReferenceData, piece: _Slice) -> WindowReport:
     )
 
 
-def _between(frame: pd.DataFrame, window: Window) -> pd.DataFrame:
-    if not len(frame):
-        return frame
-    return frame[((frame["at"] >= window.start) & (frame["at"] < window.end)).to_numpy()]
-
-
-def _typical_rows(traffic: Traffic, windows: Sequence[Window]) -> dict[int, int]:
+def _typical_rows(index: TrafficIndex) -> dict[int, int]:
     """Per version, the median rows of its windows that have any (for learned thresholds)."""
     found: dict[int, list[int]] = {}
-    for window in windows:
-        part = _between(traffic.answered, window)
-        counts = part["version"].astype(int).value_counts()
-        for version, n in zip(counts.index, counts.to_numpy(), strict=True):
-            found.setdefault(int(version), []).append(int(n))
+    for (_, version), n in sorted(index.answered.items()):
+        found.setdefault(version, []).append(n)
     return {v: int(statistics.median(ns)) for v, ns in found.items()}
+
+
+def _error_version(version: int | None, known: set[int], latest: int) -> int:
+    """An error record of no or an unknown version counts against the latest."""
+    return version if version is not None and version in known else latest
 
 
 def _versions_of_errors(errors: pd.DataFrame, known: set[int], latest: int) -> pd.DataFrame:
@@ -217,6 +240,29 @@ def _versions_of_errors(errors: pd.DataFrame, known: set[int], latest: int) -> p
     return errors
 
 
+def _scan_window(
+    runner: Engine,
+    index: TrafficIndex,
+    window: Window,
+    references: dict[int, ReferenceData],
+    *,
+    since: datetime | None,
+    until: datetime | None,
+    has_rows: bool,
+) -> tuple[dict[int, WindowScan], pd.DataFrame]:
+    """Every version's scan of ``window`` (the part of it in ``[since, until)``) and its errors."""
+    low = max(window.start, since) if since is not None else window.start
+    high = min(window.end, until) if until is not None else window.end
+    specs = {
+        v: VersionSpec(ref.spec, tuple(ref.features), tuple(ref.charter.sensitive))
+        for v, ref in references.items()
+    }
+    parts = index.parts_between(low, high - timedelta(microseconds=1)) if has_rows else []
+    size, sample = stream.BATCH_ROWS, stream.SAMPLE_ROWS
+    tasks = [ScanTask(str(part), low, high, specs, sample, size) for part in parts]
+    return merge_scans(runner.map(scan_part, tasks), specs, sample_rows=sample)
+
+
 def monitor(
     registry: Registry,
     name: str,
@@ -227,6 +273,8 @@ def monitor(
     until: datetime | None = None,
     checks: Sequence[WindowCheck[Any]] | None = None,
     now: datetime | None = None,
+    engine: str | Engine = "local",
+    scheduler: object | None = None,
 ) -> MonitorResult:
     """Compute and store every monitoring figure of ``name`` per window; see the module doc.
 
@@ -234,7 +282,9 @@ def monitor(
     (aware) default to the log's first and last record. Windows are aligned (see ``windows``),
     so a run over part of a window recomputes that whole window's stored points from the rows
     in range. ``checks`` defaults to ``checks.default_checks()``; ``now`` (for tests) to the
-    clock, and decides which windows are over and which batch runs are overdue.
+    clock, and decides which windows are over and which batch runs are overdue. ``engine``
+    (``"local"``, ``"dask"`` or an open ``Engine``) scans each window's log parts; ``scheduler``
+    is the Dask scheduler's address (or client) for ``"dask"``.
     """
     for moment in (since, until, now):
         if moment is not None and moment.tzinfo is None:
@@ -245,46 +295,62 @@ def monitor(
     clock = now or datetime.now(UTC)
     latest = registry.get(f"{name}@latest")
     length = window or registry.charter_of(latest).monitoring.window
-    traffic = load_traffic(home, name, since, until, history=VOLUME_HISTORY_WINDOWS * length)
-    first, last = since or traffic.first, until
+    index = index_traffic(
+        home, name, since, until, length=length, history=VOLUME_HISTORY_WINDOWS * length
+    )
+    first, last = since or index.first, until
     if last is None:
-        seen = traffic.last
+        seen = index.last
         last = seen + timedelta(microseconds=1) if seen is not None else None
         if last is None and since is not None:
             last = clock
     windows = split_windows(first, last, length) if first and last else []
     runs = registry.store.list_batch_runs(name, since=windows[0].start) if windows else []
     known = {v.version for v in registry.store.list_versions(name)}
-    errors = _versions_of_errors(traffic.errors, known, latest.version)
-    volumes = window_volumes(traffic.volume, length)
-    typical = _typical_rows(traffic, windows)
+    typical = _typical_rows(index)
     references: dict[int, ReferenceData] = {}
+    cache_dir = Path(home) / "cache" / "monitoring"
     chosen = tuple(default_checks() if checks is None else checks)
     run = _Run(registry, name, chosen, {}, clock)
     reports: list[WindowReport] = []
-    for current in windows:
-        part, failed = _between(traffic.answered, current), _between(errors, current)
-        in_window = [r for r in runs if current.start <= r.started_at < current.end]
-        complete = (since is None or current.start >= since) and current.end <= (until or clock)
-        volume = volume_check(current, volumes, length, is_complete=complete)
-        versions = sorted(
-            {int(v) for v in part["version"]}
-            | {int(v) for v in failed["version"]}
-            | {r.version for r in in_window}
-        ) or [latest.version]
-        for version in versions:
-            if version not in references:
-                references[version] = load_reference(
-                    registry, name, version, typical_window_rows=typical.get(version)
+    owned = isinstance(engine, str)
+    runner = open_engine(engine, scheduler=scheduler) if isinstance(engine, str) else engine
+    try:
+        for current in windows:
+            answered = index.versions_in(current.start)
+            failed = {
+                _error_version(v, known, latest.version)
+                for v in index.error_versions.get(current.start, ())
+            }
+            in_window = [r for r in runs if current.start <= r.started_at < current.end]
+            complete = (since is None or current.start >= since) and current.end <= (until or clock)
+            volume = volume_check(current, index.volumes, length, is_complete=complete)
+            versions = sorted(answered | failed | {r.version for r in in_window}) or [
+                latest.version
+            ]
+            for version in versions:
+                if version not in references:
+                    references[version] = load_reference(
+                        registry, name, version, typical_window_rows=typical.get(version),
+                        cache_dir=cache_dir,
+                    )  # fmt: skip
+            scans, errors = _scan_window(
+                runner, index, current, {v: references[v] for v in versions},
+                since=since, until=until, has_rows=bool(answered or failed),
+            )  # fmt: skip
+            errors = _versions_of_errors(errors, known, latest.version)
+            for version in versions:
+                piece = _Slice(
+                    current,
+                    scans[version],
+                    errors[(errors["version"] == version).to_numpy()] if len(errors) else errors,
+                    [r for r in in_window if r.version == version],
+                    volume,
                 )
-            piece = _Slice(
-                current,
-                part[(part["version"].astype(int) == version).to_numpy()] if len(part) else part,
-                failed[(failed["version"] == version).to_numpy()] if len(failed) else failed,
-                [r for r in in_window if r.version == version],
-                volume,
-            )
-            reports.append(_judge(run, references[version], piece))
+                reports.append(_judge(run, references[version], piece))
+    finally:
+        if owned:
+            runner.close()
     points = [point for report in reports for point in report_points(name, report)]
     stored = registry.store.record_points(points)
     return MonitorResult(
