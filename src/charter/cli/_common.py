@@ -11,7 +11,7 @@ import json
 import sys
 from collections.abc import Callable
 from dataclasses import asdict, is_dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
 
@@ -19,7 +19,7 @@ import typer
 from rich.console import Console
 
 from charter.config import Settings
-from charter.errors import CharterError, ContractError
+from charter.errors import CharterError, ContractError, DataError
 
 __all__ = [
     "EXIT_ERROR",
@@ -59,6 +59,19 @@ def to_jsonable(value: Any) -> Any:
     if isinstance(value, Path):
         return str(value)
     return value
+
+
+def parse_moment(value: str | None, option: str) -> datetime | None:
+    """An ISO date or time from an option (``Z`` accepted); a naive one is taken as UTC."""
+    if value is None:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise DataError(
+            f"{option} must be an ISO date or time, e.g. 2026-03-01; got {value!r}"
+        ) from exc
+    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
 
 
 def print_json(value: Any) -> None:

@@ -10,7 +10,6 @@ log parts on a Dask cluster, as ``charter score`` scores on one.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -20,6 +19,7 @@ from charter.cli._common import (
     EXIT_FAILED,
     console,
     handle_errors,
+    parse_moment,
     print_json,
     settings_from_context,
 )
@@ -34,20 +34,6 @@ __all__ = ["register"]
 _COLOURS = {"ok": "green", "warn": "yellow", "alert": "red", "no_data": "dim"}
 
 labels_app = typer.Typer(help="Ground-truth labels for logged predictions.", no_args_is_help=True)
-
-
-def _moment(value: str | None, option: str) -> datetime | None:
-    from charter.errors import DataError
-
-    if value is None:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError as exc:
-        raise DataError(
-            f"{option} must be an ISO date or time, e.g. 2026-03-01; got {value!r}"
-        ) from exc
-    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
 
 
 def _number(value: float | None) -> str:
@@ -207,8 +193,8 @@ def monitor_cmd(
             name,
             home=settings.home,
             window=length,
-            since=_moment(since, "--since"),
-            until=_moment(until, "--until"),
+            since=parse_moment(since, "--since"),
+            until=parse_moment(until, "--until"),
             engine=engine,
             scheduler=scheduler,
         )

@@ -8,13 +8,18 @@ an alert; 2 on bad input (an unknown model, a bad --since).
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
 
-from charter.cli._common import console, handle_errors, print_json, settings_from_context
+from charter.cli._common import (
+    console,
+    handle_errors,
+    parse_moment,
+    print_json,
+    settings_from_context,
+)
 
 if TYPE_CHECKING:
     from charter.reports.monitor_html import MonitorReport
@@ -26,20 +31,6 @@ _COLOURS = {"ok": "green", "warn": "yellow", "alert": "red", "no_data": "dim"}
 report_app = typer.Typer(
     help="Reports written from the registry: the monitoring report.", no_args_is_help=True
 )
-
-
-def _moment(value: str | None) -> datetime | None:
-    from charter.errors import DataError
-
-    if value is None:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError as exc:
-        raise DataError(
-            f"--since must be an ISO date or time, e.g. 2026-03-01; got {value!r}"
-        ) from exc
-    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
 
 
 def _status(status: str) -> str:
@@ -102,7 +93,7 @@ def monitor_report_cmd(
     from charter.reports.monitor_html import build_monitor_report, write_monitor_report
 
     settings = settings_from_context(ctx)
-    moment = _moment(since)
+    moment = parse_moment(since, "--since")
     with Registry.open(settings) as registry:
         report = build_monitor_report(registry, name, home=settings.home, since=moment)
     path = write_monitor_report(report, html or Path(f"{name}-monitoring.html"))
