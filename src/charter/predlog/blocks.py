@@ -67,14 +67,13 @@ class LogPlan:
     def inputs(self, columns: Mapping[str, Any]) -> dict[str, list[Any]]:
         """The columns the log may store, as JSON-ready lists (identifiers hashed or dropped)."""
         out: dict[str, list[Any]] = {}
+        actions = self._actions
         for name, values in columns.items():
-            action = self.action(str(name))
-            if action == "drop":
-                continue
-            plain_values = json_column(values, scan=action == "hash")
-            if action == "hash":
-                plain_values = self._hashed(plain_values)
-            out[str(name)] = plain_values
+            action = actions.get(name) or self.action(str(name))
+            if action == "keep":  # plain request lists go as they are (see ``json_column``)
+                out[str(name)] = values if type(values) is list else json_column(values, scan=False)
+            elif action == "hash":
+                out[str(name)] = self._hashed(json_column(values))
         return out
 
     def _hashed(self, values: list[Any]) -> list[Any]:
@@ -150,7 +149,9 @@ def encode_block(
     if at.tzinfo is None:
         raise DataError("at must be an aware datetime (with a time zone)")
     n = len(request_ids)
-    columns = {str(k): json_column(v, scan=False) for k, v in outputs.items()}
+    columns = {
+        str(k): v if type(v) is list else json_column(v, scan=False) for k, v in outputs.items()
+    }
     for name, values in (*inputs.items(), *columns.items()):
         if len(values) != n:
             raise DataError(f"column {name!r} holds {len(values)} values for {n} request ids")
