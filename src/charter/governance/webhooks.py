@@ -143,7 +143,7 @@ class WebhookNotifier:
         body = json.dumps(payload, sort_keys=True, separators=(",", ":"), default=str).encode()
         with httpx.Client(timeout=self._timeout_s, transport=self._transport) as client:
             for hook in hooks:
-                outcome = self._deliver(client, hook, action, body)
+                outcome = self.deliver(client, hook, action, body)
                 try:
                     self._store.record_delivery(
                         NewDelivery(
@@ -159,9 +159,14 @@ class WebhookNotifier:
         environ = os.environ if self._environ is None else self._environ
         return environ.get(hook.secret_env or DEFAULT_SECRET_ENV) or None
 
-    def _deliver(
+    def deliver(
         self, client: httpx.Client, hook: WebhookRecord, action: str, body: bytes
     ) -> dict[str, Any]:
+        """POST one signed body to one hook, with the retries and backoff; never raises.
+
+        Returns ``{"action", "status": "delivered"|"failed", "attempts", ...}``; policies' alerts
+        send through it too, so every Charter webhook is signed and retried the same way.
+        """
         secret = self._secret(hook)
         if secret is None:
             error = f"no signing secret: environment variable {hook.secret_env} is not set"

@@ -99,7 +99,7 @@ class AlertSender:
         try:
             with httpx.Client(timeout=self._timeout_s, transport=self._transport) as client:
                 # One sender for every Charter webhook: signing, retries and backoff live there.
-                result = self._sender._deliver(client, hook, ALERT_EVENT, raw)
+                result = self._sender.deliver(client, hook, ALERT_EVENT, raw)
         except Exception as exc:  # an alert must never break the loop
             result = {"status": "failed", "attempts": 0, "error": f"{type(exc).__name__}: {exc}"}
         where = _where(alerts.webhook)
