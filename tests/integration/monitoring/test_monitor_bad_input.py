@@ -8,16 +8,14 @@ from __future__ import annotations
 import json
 import math
 import time
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pandas as pd
 import pytest
-from monitor_kit import MODEL, log_rows, open_adult_registry, write_records
+from monitor_kit import MODEL, log_rows, write_records
 from sklearn.pipeline import Pipeline
 
-from charter.datasets import load_adult
 from charter.examples.adult import ADULT_FEATURES, ADULT_SENSITIVE
 from charter.monitoring import MonitorResult, monitor
 from charter.predlog import PredictionRecord, SpoolWriter, default_spool_dir
@@ -25,27 +23,6 @@ from charter.registry import Registry
 
 DAY = datetime(2026, 3, 2, 9, tzinfo=UTC)
 DEAD_PID = 2**22 + 1  # above Linux's largest pid: no such process
-
-
-@pytest.fixture
-def home(tmp_path: Path) -> Path:
-    return tmp_path / "home"
-
-
-@pytest.fixture
-def registry(
-    home: Path, adult_model: Pipeline, adult_charter_path: Path, adult_sample: pd.DataFrame
-) -> Iterator[Registry]:
-    registry = open_adult_registry(home, adult_model, adult_charter_path, adult_sample)
-    try:
-        yield registry
-    finally:
-        registry.close()
-
-
-@pytest.fixture(scope="module")
-def adult_test_frame() -> pd.DataFrame:
-    return load_adult().test.reset_index(drop=True)
 
 
 def _finite_everywhere(result: MonitorResult, registry: Registry) -> None:

@@ -3,41 +3,18 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pandas as pd
 import pytest
-from monitor_kit import drifted, log_rows, open_adult_registry
+from monitor_kit import drifted, log_rows
 from sklearn.pipeline import Pipeline
 from typer.testing import CliRunner
 
 from charter.cli.main import app
-from charter.datasets import load_adult
 from charter.monitoring import default_checks
 from charter.registry import Registry
-
-
-@pytest.fixture
-def home(tmp_path: Path) -> Path:
-    return tmp_path / "home"
-
-
-@pytest.fixture
-def registry(
-    home: Path, adult_model: Pipeline, adult_charter_path: Path, adult_sample: pd.DataFrame
-) -> Iterator[Registry]:
-    registry = open_adult_registry(home, adult_model, adult_charter_path, adult_sample)
-    try:
-        yield registry
-    finally:
-        registry.close()
-
-
-@pytest.fixture(scope="module")
-def adult_test_frame() -> pd.DataFrame:
-    return load_adult().test.reset_index(drop=True)
 
 
 def test_cli_ingests_labels_and_monitors(

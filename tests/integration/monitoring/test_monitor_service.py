@@ -4,41 +4,17 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pandas as pd
 import pytest
-from monitor_kit import MODEL, drifted, log_rows, open_adult_registry
+from monitor_kit import MODEL, drifted, log_rows
 from sklearn.metrics import roc_auc_score
 from sklearn.pipeline import Pipeline
 
-from charter.datasets import load_adult
 from charter.monitoring import ingest_labels, monitor, split_windows
 from charter.registry import Registry
-
-
-@pytest.fixture
-def home(tmp_path: Path) -> Path:
-    return tmp_path / "home"
-
-
-@pytest.fixture
-def registry(
-    home: Path, adult_model: Pipeline, adult_charter_path: Path, adult_sample: pd.DataFrame
-) -> Iterator[Registry]:
-    registry = open_adult_registry(home, adult_model, adult_charter_path, adult_sample)
-    try:
-        yield registry
-    finally:
-        registry.close()
-
-
-@pytest.fixture(scope="module")
-def adult_test_frame() -> pd.DataFrame:
-    return load_adult().test.reset_index(drop=True)
-
 
 DAY1 = datetime(2026, 3, 2, 9, tzinfo=UTC)
 DAY2 = datetime(2026, 3, 3, 9, tzinfo=UTC)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import pickle
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -16,7 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
-from monitor_kit import MODEL, drifted, log_rows, open_adult_registry
+from monitor_kit import MODEL, drifted, log_rows
 from sklearn.pipeline import Pipeline
 
 from charter.datasets import load_adult
@@ -53,22 +52,6 @@ class SeenRows(WindowCheck[None]):
         logged = pd.to_numeric(rows["output_score"], errors="coerce").tolist() if len(rows) else []
         self.seen.append((rows["request_id"].astype(str).tolist(), logged, window.scores.tolist()))
         return ExtraCheck(self.name, "ok", f"{len(rows)} rows")
-
-
-@pytest.fixture
-def home(tmp_path: Path) -> Path:
-    return tmp_path / "home"
-
-
-@pytest.fixture
-def registry(
-    home: Path, adult_model: Pipeline, adult_charter_path: Path, adult_sample: pd.DataFrame
-) -> Iterator[Registry]:
-    registry = open_adult_registry(home, adult_model, adult_charter_path, adult_sample)
-    try:
-        yield registry
-    finally:
-        registry.close()
 
 
 @pytest.fixture
