@@ -25,11 +25,14 @@ from charter.store.ports_batch import BatchRunPort
 from charter.store.ports_governance import GovernancePort
 from charter.store.ports_monitoring import MonitoringPort
 from charter.store.ports_policies import PoliciesPort
+from charter.store.ports_scheduler import SchedulerPort
 
 __all__ = ["ArtifactStore", "RegistryStore", "StoredArtifact"]
 
 
-class RegistryStore(GovernancePort, BatchRunPort, MonitoringPort, PoliciesPort, abc.ABC):
+class RegistryStore(
+    GovernancePort, BatchRunPort, MonitoringPort, PoliciesPort, SchedulerPort, abc.ABC
+):
     """Metadata storage. Implementations must make ``create_version`` atomic and race-free."""
 
     # --- models and versions ---------------------------------------------------------------

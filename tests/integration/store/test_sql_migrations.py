@@ -32,6 +32,7 @@ TABLES = {
     "monitoring_points",
     "policy_states",
     "promotions",
+    "scheduler_jobs",
     "validation_runs",
     "versions",
     "webhook_deliveries",

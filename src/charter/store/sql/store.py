@@ -40,6 +40,7 @@ from charter.store.sql.engine import create_registry_engine, normalize_url
 from charter.store.sql.governance import SqlGovernanceMixin
 from charter.store.sql.monitoring import SqlMonitoringMixin
 from charter.store.sql.policies import SqlPoliciesMixin
+from charter.store.sql.scheduler import SqlSchedulerMixin
 from charter.store.sql.tables import (
     SqlAlias,
     SqlAuditEvent,
@@ -67,6 +68,7 @@ class SqlRegistryStore(
     SqlBatchRunsMixin,
     SqlMonitoringMixin,
     SqlPoliciesMixin,
+    SqlSchedulerMixin,
     RegistryStore,
 ):
     """Registry metadata in a SQL database; opening it upgrades the schema to head."""
