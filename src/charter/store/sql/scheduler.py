@@ -55,6 +55,11 @@ class SqlSchedulerJob(Base):
         )
 
 
+def _held(row: SqlSchedulerJob, now: datetime, is_dead: Callable[[str], bool]) -> bool:
+    """Whether a live claimer still holds ``row`` (running, lease not over, owner not dead)."""
+    return row.status == "running" and row.lease_until > now and not is_dead(row.owner)
+
+
 def _check_job(job: str) -> None:
     if job not in JOB_KINDS:
         raise DataError(f"unknown scheduler job {job!r}; expected one of {', '.join(JOB_KINDS)}")
@@ -101,9 +106,7 @@ class SqlSchedulerMixin:
             if row is None:
                 row = SqlSchedulerJob(model_id=model.id, job=job, slot=slot, attempts=0)
                 session.add(row)
-            elif row.status == "done":
-                return None
-            elif row.status == "running" and row.lease_until > now and not is_dead(row.owner):
+            elif row.status == "done" or _held(row, now, is_dead):
                 return None
             row.status, row.owner, row.attempts = "running", owner, row.attempts + 1
             row.claimed_at, row.lease_until = now, now + lease
