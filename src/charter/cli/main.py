@@ -15,6 +15,7 @@ from charter.cli import (
     policy_cmds,
     quickstart,
     registry_cmds,
+    run_cmds,
     report_cmds,
     serve_cmds,
     validate_cmds,
@@ -67,6 +68,7 @@ batch_cmds.register(app)
 serve_cmds.register(app)
 monitor_cmds.register(app)
 policy_cmds.register(app)
+run_cmds.register(app)
 report_cmds.register(app)
 quickstart.register(app)
 

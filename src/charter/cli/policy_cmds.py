@@ -95,12 +95,13 @@ def policies_cmd(
     as_json: bool = typer.Option(False, "--json", help="Print the decisions as JSON."),
 ) -> None:
     """Evaluate the production version's policies and alert, roll back or retrain as they say."""
-    from charter.policies import evaluate_policies
+    from charter.policies import RetrainOptions, evaluate_policies
     from charter.registry import Registry
 
     settings = settings_from_context(ctx)
+    retraining = RetrainOptions(home=settings.home, settings=settings)
     with Registry.open(settings) as registry:
-        decisions = evaluate_policies(registry, name, dry_run=dry_run)
+        decisions = evaluate_policies(registry, name, dry_run=dry_run, retraining=retraining)
     if as_json:
         print_json(
             {"model": name, "dry_run": dry_run, "policies": [d.to_dict() for d in decisions]}

@@ -1,19 +1,30 @@
-"""Checks for the batch timing a charter declares: cron schedules, deadlines and time zones.
+"""The batch timing a charter declares: cron schedules, deadlines and time zones.
 
-Only validation lives here: a bad schedule must fail at ``charter check``, months before the
-first nightly run would have silently never fired.
+The checks make a bad schedule fail at ``charter check``, months before the first nightly run
+would have silently never fired; ``previous_fire`` tells the scheduler which slot is due.
 """
 
 from __future__ import annotations
 
 import re
 import zoneinfo
+from datetime import UTC, date, datetime, time, timedelta
 
-__all__ = ["validate_cron", "validate_deadline", "validate_timezone"]
+__all__ = ["previous_fire", "validate_cron", "validate_deadline", "validate_timezone"]
 
 _MACROS = frozenset(
     {"@hourly", "@daily", "@midnight", "@weekly", "@monthly", "@yearly", "@annually"}
 )
+_MACRO_FIELDS = {
+    "@hourly": "0 * * * *",
+    "@daily": "0 0 * * *",
+    "@midnight": "0 0 * * *",
+    "@weekly": "0 0 * * 0",
+    "@monthly": "0 0 1 * *",
+    "@yearly": "0 0 1 1 *",
+    "@annually": "0 0 1 1 *",
+}
+_SEARCH_DAYS = 366 * 8  # Feb 29 on a given weekday recurs within 28 years; 8 covers Feb 29 alone
 _MONTHS = ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC")
 _DAYS = ("SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT")
 # (name, low, high, names mapped to numbers)
@@ -93,3 +104,60 @@ def validate_timezone(value: str) -> str:
             f"unknown time zone {value!r}; use an IANA name like 'UTC' or 'Europe/Paris'"
         ) from None
     return value
+
+
+def _expand(text: str, low: int, high: int, names: dict[str, int]) -> frozenset[int]:
+    values: set[int] = set()
+    for item in text.split(","):
+        base, _, step_text = item.partition("/")
+        step = int(step_text) if step_text else 1
+        if base == "*":
+            first, last = low, high
+        else:
+            start, dash, end = base.partition("-")
+            first = _value(start, "", low, high, names)
+            last = _value(end, "", low, high, names) if dash else (high if step_text else first)
+        values.update(range(first, last + 1, step))
+    return frozenset(values)
+
+
+def previous_fire(expression: str, timezone: str, now: datetime) -> datetime | None:
+    """The latest moment at or before ``now`` that ``expression`` fires, in UTC.
+
+    Times are read on the wall clock of ``timezone``; as in cron, when both day fields are
+    restricted a day matches either. None when nothing fired in the last eight years (a schedule
+    such as ``0 0 30 2 *`` that never fires).
+    """
+    text = validate_cron(expression)
+    fields = _MACRO_FIELDS.get(text, text).split(" ")
+    minutes, hours, days, months, weekdays = (
+        _expand(part, low, high, names)
+        for part, (_, low, high, names) in zip(fields, _FIELDS, strict=True)
+    )
+    weekdays = frozenset(day % 7 for day in weekdays)
+    any_day, any_weekday = fields[2] == "*", fields[4] == "*"
+    zone = zoneinfo.ZoneInfo(timezone)
+    local_now = now.astimezone(zone)
+    day: date = local_now.date()
+    for _ in range(_SEARCH_DAYS):
+        if day.month in months and _day_matches(day, days, weekdays, any_day, any_weekday):
+            for hour in sorted(hours, reverse=True):
+                for minute in sorted(minutes, reverse=True):
+                    moment = datetime.combine(day, time(hour, minute), tzinfo=zone)
+                    if moment <= local_now:
+                        return moment.astimezone(UTC)
+        day -= timedelta(days=1)
+    return None
+
+
+def _day_matches(
+    day: date,
+    days: frozenset[int],
+    weekdays: frozenset[int],
+    any_day: bool,
+    any_weekday: bool,
+) -> bool:
+    in_month, in_week = day.day in days, day.isoweekday() % 7 in weekdays
+    if any_day or any_weekday:
+        return in_month and in_week
+    return in_month or in_week

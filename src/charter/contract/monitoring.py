@@ -168,7 +168,23 @@ class RetrainingSpec(SpecModel):
         "returns a fitted model.",
         examples=["training:train_model"],
     )
-    data: str | None = Field(None, description="Training data path or URL (glob allowed).")
+    data: str | None = Field(
+        None,
+        description="Training data path (glob allowed; relative to where `charter run` runs); "
+        "default: the production version's registered sample.",
+    )
+    log_window: Duration = Field(
+        timedelta(days=90),
+        description="How far back labelled predictions from the log join the training data.",
+    )
+    holdout: str | None = Field(
+        None,
+        description="Labelled holdout the retrained version's gate runs on; default: a seeded "
+        "holdout_share of the training data, kept out of training.",
+    )
+    holdout_share: float = Field(
+        0.2, gt=0, lt=1, description="Share of the training data held out for the gate."
+    )
     auto_promote: Literal["none", "shadow", "production"] = Field(
         "shadow",
         description="Where a retrained version goes by itself; production still needs approvals.",

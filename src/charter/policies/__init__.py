@@ -19,6 +19,7 @@ from charter.policies.decision import (
     policy_key,
 )
 from charter.policies.judge import holds, judge_policy
+from charter.policies.retrain import RetrainOptions, labelled_log_rows, retrain
 from charter.policies.service import evaluate_policies
 
 __all__ = [
@@ -28,11 +29,14 @@ __all__ = [
     "AlertSender",
     "PolicyDecision",
     "PolicyState",
+    "RetrainOptions",
     "WindowValue",
     "alert_body",
     "evaluate_policies",
     "holds",
     "judge_policy",
+    "labelled_log_rows",
     "policy_actor",
     "policy_key",
+    "retrain",
 ]

@@ -1,13 +1,15 @@
-"""Running a fired policy's action: alert, rollback, or (not yet) retrain.
+"""Running a fired policy's action: alert, rollback or retrain.
 
 Every action returns an ``ActionOutcome`` and appends one audit event saying what it did
 (``policy.alert_sent``, ``policy.alert_failed``, ``policy.rollback_done``,
-``policy.rollback_failed``, ``policy.retrain_pending``); none raises a ``CharterError`` out.
+``policy.rollback_failed``, ``policy.retrain_done``, ``policy.retrain_failed``,
+``policy.retrain_pending`` when no retrain runner was given); none raises a ``CharterError`` out.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import datetime
 
 from charter.contract import AlertsSpec
@@ -17,9 +19,12 @@ from charter.policies.alerts import AlertSender, alert_body
 from charter.policies.decision import ActionOutcome, PolicyDecision
 from charter.store import RegistryStore
 
-__all__ = ["RETRAIN_PENDING", "policy_actor", "run_action"]
+__all__ = ["RETRAIN_PENDING", "Retrainer", "policy_actor", "run_action"]
 
-RETRAIN_PENDING = "pending: retrain not implemented here"
+RETRAIN_PENDING = (
+    "pending: retraining needs the prediction log's home; run `charter run` or `charter policies`"
+)
+Retrainer = Callable[[PolicyDecision], ActionOutcome]
 logger = logging.getLogger("charter.policies")
 
 
@@ -36,12 +41,15 @@ def run_action(
     sender: AlertSender,
     governance: GovernanceService,
     fired_at: datetime,
+    retrainer: Retrainer | None = None,
 ) -> ActionOutcome:
     """Do what ``decision``'s policy asks and audit the outcome."""
     if decision.action == "alert":
         outcome = sender.send(alerts, alert_body(decision, fired_at=fired_at))
     elif decision.action == "rollback":
         outcome = _rollback(decision, governance)
+    elif retrainer is not None:
+        outcome = retrainer(decision)
     else:
         outcome = ActionOutcome(decision.action, "pending", RETRAIN_PENDING)
     _audit(store, decision, outcome)

@@ -23,8 +23,9 @@ from charter.errors import NotFoundError
 from charter.governance import GovernanceService
 from charter.policies.actions import policy_actor, run_action
 from charter.policies.alerts import AlertSender
-from charter.policies.decision import PolicyDecision, policy_key
+from charter.policies.decision import ActionOutcome, PolicyDecision, policy_key
 from charter.policies.judge import judge_policy
+from charter.policies.retrain import RetrainOptions, retrain
 from charter.store.ports_policies import PolicyFiring
 
 if TYPE_CHECKING:
@@ -41,10 +42,13 @@ def evaluate_policies(
     dry_run: bool = False,
     sender: AlertSender | None = None,
     governance: GovernanceService | None = None,
+    retraining: RetrainOptions | None = None,
 ) -> list[PolicyDecision]:
     """Judge and act on every policy of ``name``'s production version; one decision each.
 
-    ``dry_run`` decides only: nothing is recorded and no action runs. Raise ``NotFoundError``
+    ``dry_run`` decides only: nothing is recorded and no action runs. ``retraining`` says where
+    a retrain finds the prediction log (without it a retrain is recorded as pending). Raise
+    ``NotFoundError``
     when the model has no production version and ``ContractError`` when its charter cannot be
     read; an unknown metric, a failed alert or a refused rollback is a decision, not an error.
     """
@@ -80,8 +84,8 @@ def evaluate_policies(
         if decision.fires and dry_run:
             decision = dataclasses.replace(decision, is_dry_run=True)
         elif decision.fires:
-            decision = _fire(registry, charter, decision, firings.get(key), moment, sender,
-                             governance)  # fmt: skip
+            decision = _fire(registry, charter, decision, firings.get(key), moment,
+                             _Actors(sender, governance, retraining))  # fmt: skip
         decisions.append(decision)
     return decisions
 
@@ -92,8 +96,7 @@ def _fire(
     decision: PolicyDecision,
     last: PolicyFiring | None,
     moment: datetime,
-    sender: AlertSender | None,
-    governance: GovernanceService | None,
+    actors: _Actors,
 ) -> PolicyDecision:
     store = registry.store
     newest = decision.windows[-1]
@@ -117,17 +120,43 @@ def _fire(
         return dataclasses.replace(
             decision, state="holding", reason="another evaluator fired it on these windows first"
         )
+    sender = actors.sender if actors.sender is not None else AlertSender(store)
+    governance = actors.governance if actors.governance is not None else GovernanceService(store)
+    options = actors.retraining
+
+    def retrainer(chosen: PolicyDecision) -> ActionOutcome:
+        assert options is not None  # only handed over when there are options
+        return retrain(
+            registry,
+            chosen,
+            options,
+            governance=governance,
+            sender=sender,
+            now=moment,
+            actor=policy_actor(chosen),
+        )
+
     outcome = run_action(
         store,
         decision,
         alerts=charter.alerts,
-        sender=sender if sender is not None else AlertSender(store),
-        governance=governance if governance is not None else GovernanceService(store),
+        sender=sender,
+        governance=governance,
         fired_at=moment,
+        retrainer=None if options is None else retrainer,
     )
     return dataclasses.replace(
         decision, outcome=outcome, last_fired_at=moment, last_fired_window_end=newest.window_end
     )
+
+
+@dataclasses.dataclass(frozen=True)
+class _Actors:
+    """What carries out a firing's action (defaults built from the registry when None)."""
+
+    sender: AlertSender | None
+    governance: GovernanceService | None
+    retraining: RetrainOptions | None
 
 
 def _error(name: str, version: int, spec: PolicySpec, key: str, problem: str) -> PolicyDecision:

@@ -20,7 +20,7 @@ from charter.predlog.compactor import LOG_SCHEMA, partition_dir
 
 _JSON_BLOCK = 4 * 1024 * 1024  # larger than any one logged row (else the lenient path)
 
-__all__ = ["PurgeResult", "expand_log", "logged_models", "purge", "read_log"]
+__all__ = ["PurgeResult", "expand_log", "first_logged_at", "logged_models", "purge", "read_log"]
 
 
 @dataclass(frozen=True)
@@ -99,6 +99,31 @@ def read_log(
     if high is not None:
         table = table.filter(pc.less(table["at"], pa.scalar(high, LOG_SCHEMA.field("at").type)))
     return table
+
+
+def first_logged_at(log_dir: str | Path, model: str) -> datetime | None:
+    """When the model's earliest compacted record was logged; None for an empty log.
+
+    Reads only the ``at`` column of the earliest date partition that holds a record.
+    """
+    root = partition_dir(log_dir, model)
+    if not root.is_dir():
+        return None
+    for folder in sorted(root.iterdir()):
+        if _partition_day(folder) is None:
+            continue
+        moments = []
+        for part in sorted(folder.glob("part-*.parquet")):
+            try:
+                column = pq.read_table(part, columns=["at"])["at"]
+            except (OSError, pa.ArrowInvalid) as exc:
+                raise StorageError(f"cannot read log part {part}: {exc}") from exc
+            if len(column):
+                moments.append(pc.min(column).as_py())
+        if moments:
+            first: datetime = min(moments)
+            return first if first.tzinfo is not None else first.replace(tzinfo=UTC)
+    return None
 
 
 def expand_log(table: pa.Table) -> pd.DataFrame:

@@ -75,12 +75,6 @@ class SchedulerPort(abc.ABC):
         """Mark a slot ``owner`` holds as finished; False (writing nothing) if it lost the slot."""
 
     @abc.abstractmethod
-    def renew_job(
-        self, name: str, job: JobKind, slot: datetime, *, owner: str, lease_until: datetime
-    ) -> bool:
-        """Extend ``owner``'s lease on a running slot; False if it no longer holds it."""
-
-    @abc.abstractmethod
     def list_jobs(
         self, name: str, job: JobKind | None = None, *, since: datetime | None = None
     ) -> list[JobSlot]:

@@ -6,11 +6,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from policy_kit import MODEL, bare_registry, charter_text, end_of, events, points, webhook_receiver
+from policy_kit import MODEL, bare_registry, charter_text, end_of, events, points
 
 from charter.governance import SIGNATURE_HEADER, sign_payload
 from charter.policies import AlertSender, evaluate_policies
 from charter.store import RegistryStore
+from http_receiver import webhook_receiver
 
 DEADLINE = "{metric: delivery.missed_deadline, above: 0, action: alert}"
 SECRET_ENV = "POLICY_HOOK_SECRET"

@@ -1,4 +1,4 @@
-"""Scheduler job slots for ``SqlRegistryStore``: claim, renew, finish and list them.
+"""Scheduler job slots for ``SqlRegistryStore``: claim, finish and list them.
 
 A claim is one transaction that reads the slot's row under a lock (``SELECT … FOR UPDATE`` on
 PostgreSQL; SQLite serialises writers) and inserts or takes it over; two first claims of one
@@ -66,7 +66,7 @@ def _check_job(job: str) -> None:
 
 
 class SqlSchedulerMixin:
-    """``claim_job``, ``renew_job``, ``finish_job`` and ``list_jobs`` for ``SqlRegistryStore``."""
+    """``claim_job``, ``finish_job`` and ``list_jobs`` for ``SqlRegistryStore``."""
 
     _tx: TransactionRunner
 
@@ -117,18 +117,6 @@ class SqlSchedulerMixin:
         return self._tx.run(
             f"claiming the {job} slot {slot.isoformat()} of {name!r}", work, retry_conflicts=True
         )
-
-    def renew_job(
-        self, name: str, job: JobKind, slot: datetime, *, owner: str, lease_until: datetime
-    ) -> bool:
-        def work(session: Session) -> bool:
-            _, row = self._slot_row(session, name, job, slot)
-            if row is None or row.owner != owner or row.status != "running":
-                return False
-            row.lease_until = lease_until
-            return True
-
-        return self._tx.run(f"renewing the {job} slot of {name!r}", work)
 
     def finish_job(
         self,
