@@ -3,8 +3,10 @@
 1. Training data: the charter's ``retraining.data`` (default: the production version's
    registered sample) plus the labelled part of the prediction log of the last
    ``retraining.log_window``: logged inputs joined to their ingested labels on the request id.
-2. Holdout: ``retraining.holdout``, or a seeded ``holdout_share`` of that data kept out of
-   training, so the gate judges the new version on rows it never saw.
+2. Holdout: ``retraining.holdout``; else a seeded ``holdout_share`` of the labelled log rows,
+   kept out of training, when that is at least the gate's ``min_rows`` (so the champion and the
+   new version are judged on today's population, on rows neither saw); else that share of all
+   the training data.
 3. Train with the charter's entry point (``module:function``, called with one DataFrame),
    register the result under the production version's charter, and run the full gate.
 4. A passing version goes to shadow (``auto_promote: shadow``), or to production when the charter
@@ -208,17 +210,33 @@ def _datasets(
     logged = logged[[c for c in base.columns if c in logged.columns]].copy()
     if len(logged):
         logged[target] = _like(logged[target], base[target])
-    combined = pd.concat([base, logged], ignore_index=True) if len(logged) else base
-    combined = combined.dropna(subset=[target]).reset_index(drop=True)
     if spec.holdout is not None:
-        holdout = _read_glob(spec.holdout, options.base_dir)
-        return combined, holdout, len(logged)
-    order = np.random.default_rng(_HOLDOUT_SEED).permutation(len(combined))
-    cut = round(len(combined) * spec.holdout_share)
-    holdout = combined.iloc[np.sort(order[:cut])].reset_index(drop=True)
-    train = combined.iloc[np.sort(order[cut:])].reset_index(drop=True)
-    n_logged = int((np.sort(order[cut:]) >= len(base)).sum())
-    return train, holdout, n_logged
+        train = pd.concat([base, logged], ignore_index=True) if len(logged) else base
+        return _labelled(train, target), _read_glob(spec.holdout, options.base_dir), len(logged)
+    # Hold out recent labelled traffic when there is enough: both the champion and the new
+    # version are then judged on today's population, on rows neither was trained on.
+    logged = _labelled(logged, target) if len(logged) else logged
+    fresh_enough = round(len(logged) * spec.holdout_share) >= charter.validation.min_rows
+    pool = (
+        logged
+        if fresh_enough
+        else _labelled(
+            pd.concat([base, logged], ignore_index=True) if len(logged) else base, target
+        )
+    )
+    order = np.random.default_rng(_HOLDOUT_SEED).permutation(len(pool))
+    cut = round(len(pool) * spec.holdout_share)
+    held, kept = np.sort(order[:cut]), np.sort(order[cut:])
+    holdout = pool.iloc[held].reset_index(drop=True)
+    if fresh_enough:
+        train = pd.concat([base, logged.iloc[kept]], ignore_index=True)
+        return _labelled(train, target), holdout, len(kept)
+    n_logged = int((kept >= len(base)).sum()) if len(logged) else 0
+    return pool.iloc[kept].reset_index(drop=True), holdout, n_logged
+
+
+def _labelled(frame: pd.DataFrame, target: str) -> pd.DataFrame:
+    return frame.dropna(subset=[target]).reset_index(drop=True)
 
 
 def labelled_log_rows(
