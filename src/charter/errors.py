@@ -10,6 +10,7 @@ JSON bodies) and the ``http_status`` the server answers with::
     ├── SignatureMismatchError        a model's inputs do not match the charter (a DataError)
     ├── NotFoundError(LookupError)    unknown model, version, alias or artifact
     ├── ConflictError                 a concurrent change won, or the state forbids the action
+    │   └── ModelRetiredError         the model was decommissioned (``charter retire``): HTTP 410
     ├── PermissionDeniedError         a role, token or four-eyes rule refuses the action
     ├── ModelError                    a model cannot be saved, loaded or run
     └── StorageError                  the database or artifact store failed
@@ -31,6 +32,7 @@ __all__ = [
     "ContractIssue",
     "DataError",
     "ModelError",
+    "ModelRetiredError",
     "NotFoundError",
     "PermissionDeniedError",
     "SignatureMismatchError",
@@ -158,6 +160,13 @@ class ConflictError(CharterError):
 
     code = "conflict"
     http_status = 409
+
+
+class ModelRetiredError(ConflictError):
+    """A retired model was asked to serve or change: it is gone for good (HTTP 410 Gone)."""
+
+    code = "model_retired"
+    http_status = 410
 
 
 class PermissionDeniedError(CharterError):

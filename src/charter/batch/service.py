@@ -33,7 +33,7 @@ from charter.batch.sources import Partition, Source, open_source, read_partition
 from charter.batch.tally import Progress, Tally, over_limit, report
 from charter.config import Settings, current_user
 from charter.engines import Engine, open_engine
-from charter.errors import DataError, NotFoundError
+from charter.errors import DataError, ModelRetiredError, NotFoundError
 from charter.predlog import default_spool_dir
 from charter.registry import Registry
 from charter.store.ports_batch import FinishedBatchRun, NewBatchRun
@@ -81,6 +81,12 @@ def score(
     if batch_rows < 1:
         raise DataError(f"The 'batch_rows' parameter must be at least 1. Got {batch_rows}.")
     version = registry.get(ref)
+    model = registry.store.get_model(version.model_name)
+    if model.is_retired:
+        raise ModelRetiredError(
+            f"model {model.name!r} was retired ({model.retire_reason}) and cannot score batches"
+            + (f"; use its successor {model.successor!r}" if model.successor else "")
+        )
     charter = registry.charter_of(version)
     spec = charter.delivery.batch
     source_uri = source or (spec.source if spec is not None else None) or ""

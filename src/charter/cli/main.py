@@ -15,8 +15,9 @@ from charter.cli import (
     policy_cmds,
     quickstart,
     registry_cmds,
-    run_cmds,
     report_cmds,
+    risk_cmds,
+    run_cmds,
     serve_cmds,
     validate_cmds,
 )
@@ -70,6 +71,7 @@ monitor_cmds.register(app)
 policy_cmds.register(app)
 run_cmds.register(app)
 report_cmds.register(app)
+risk_cmds.register(app)
 quickstart.register(app)
 
 

@@ -12,12 +12,19 @@ from dataclasses import dataclass
 from typing import Literal, NoReturn
 
 from charter.config import current_user
-from charter.contract import Charter, charter_hash
-from charter.errors import CharterError, ConflictError, DataError, PermissionDeniedError
+from charter.contract import Charter, charter_hash, parse_charter
+from charter.contract.changes import ChangeClassification, classify_change
+from charter.errors import (
+    CharterError,
+    ConflictError,
+    DataError,
+    NotFoundError,
+    PermissionDeniedError,
+)
 from charter.governance import rules
-from charter.governance.rules import Standing, load_standing, refusal_message
+from charter.governance.rules import Standing, load_standing, model_charter, refusal_message
 from charter.governance.webhooks import Notifier, WebhookNotifier
-from charter.store import CharterRecord, RegistryStore, VersionRecord
+from charter.store import CharterRecord, ModelRecord, RegistryStore, VersionRecord
 from charter.store.ports_governance import (
     ApprovalRecord,
     Decision,
@@ -129,6 +136,8 @@ class GovernanceService:
     @staticmethod
     def _check_may_approve(standing: Standing, role: str, actor: str, refuse: _Refuser) -> None:
         version = standing.version
+        if standing.model is not None and standing.model.is_retired:
+            refuse(ConflictError, rules.RULE_RETIRED, _retired_detail(standing.model))
         if version.stage == "archived":
             refuse(ConflictError, rules.RULE_ARCHIVED, "archived versions cannot be approved")
         gate = standing.gate_problem()
@@ -138,15 +147,26 @@ class GovernanceService:
                 rules.RULE_GATE,
                 f"only a version that passed the gate can be approved: {gate}",
             )
-        if not standing.four_eyes:
-            return
-        if actor == version.registered_by:
+        if standing.four_eyes and actor == version.registered_by:
             refuse(
                 PermissionDeniedError,
                 rules.RULE_FOUR_EYES,
                 f"{actor} registered {version.ref} and cannot approve it "
                 "(the charter's approvals.four_eyes is true)",
             )
+        if (
+            role == "validation"
+            and actor == version.registered_by
+            and standing.requirements.independent_validation
+        ):
+            refuse(
+                PermissionDeniedError,
+                rules.RULE_INDEPENDENT,
+                f"{actor} registered {version.ref} and cannot be its validator (risk tier "
+                f"{standing.requirements.tier} needs a validator independent of the developer)",
+            )
+        if not standing.four_eyes:
+            return
         held = sorted(
             r for r, d in standing.approved_roles().items() if d.actor == actor and r != role
         )
@@ -200,6 +220,9 @@ class GovernanceService:
         refuse = _Refuser(
             self.store, "promotion", version, actor, {"to": to, "canary_percent": canary_percent}
         )
+        model = self.store.get_model(version.model_name)
+        if model.is_retired:
+            refuse(ConflictError, rules.RULE_RETIRED, _retired_detail(model))
         if version.stage == "archived":
             refuse(ConflictError, rules.RULE_ARCHIVED, "archived versions cannot be promoted")
         standing = load_standing(self.store, version)
@@ -294,12 +317,92 @@ class GovernanceService:
         )
         return record
 
+    def retire(
+        self, name: str, *, reason: str, successor: str = "", by: str | None = None
+    ) -> ModelRecord:
+        """Decommission a model: never served or promoted again; every record stays."""
+        actor = current_user(by)
+        if not reason.strip():
+            raise DataError(
+                "The 'reason' parameter of retire must say why the model is retired. Got an "
+                "empty reason instead."
+            )
+        model = self.store.get_model(name)
+        refuse = _Refuser(self.store, "retirement", None, actor, {}, model_name=name)
+        if successor:
+            if successor == name:
+                refuse(DataError, rules.RULE_RETIRED, "a model cannot be its own successor")
+            try:
+                heir = self.store.get_model(successor)
+            except NotFoundError:
+                refuse(
+                    NotFoundError,
+                    rules.RULE_RETIRED,
+                    f"the successor {successor!r} is not a registered model",
+                )
+            if heir.is_retired:
+                refuse(ConflictError, rules.RULE_RETIRED, f"the successor {successor!r} is retired")
+        if model.is_retired:
+            refuse(ConflictError, rules.RULE_RETIRED, _retired_detail(model))
+        try:
+            record = self.store.retire_model(
+                name, actor=actor, reason=reason.strip(), successor=successor
+            )
+        except _GUARDED as exc:
+            refuse.record(exc)
+            raise
+        self.notifier.notify(
+            "model.retired",
+            model_name=name,
+            version=None,
+            actor=actor,
+            details={"reason": record.retire_reason, "successor": successor},
+        )
+        return record
+
     def record_charter(
         self, name: str, charter: Charter, content: str, *, by: str | None = None
     ) -> CharterRecord:
-        """Store a changed charter (audited ``charter.changed``) so gate runs can refer to it."""
-        return self.store.record_charter(
-            name, charter_hash(charter), content, actor=current_user(by)
+        """Store a changed charter (audited ``charter.changed``) so gate runs can refer to it.
+
+        The change is classified against the model's charter before it (material or not, by the
+        stricter tier's rules) and the classification is audited as ``change.classified``.
+        """
+        actor = current_user(by)
+        before = model_charter(self.store, name)
+        record = self.store.record_charter(name, charter_hash(charter), content, actor=actor)
+        if before.charter_hash != record.charter_hash:
+            previous = parse_charter(before.content, source=f"{name} charter")
+            self.audit_change(
+                name,
+                classify_change(previous, charter),
+                by=actor,
+                before_hash=before.charter_hash,
+                after_hash=record.charter_hash,
+            )
+        return record
+
+    def audit_change(
+        self,
+        name: str,
+        change: ChangeClassification,
+        *,
+        by: str | None = None,
+        version: int | None = None,
+        before_hash: str = "",
+        after_hash: str = "",
+    ) -> None:
+        """Record a change's classification, and who made the change, in the audit log."""
+        self.store.append_event(
+            "change.classified",
+            actor=current_user(by),
+            model_name=name,
+            version=version,
+            before={"charter_hash": before_hash} if before_hash else None,
+            after={**change.to_dict(), "charter_hash": after_hash or None},
+            reason="material: " + "; ".join(change.material)
+            if change.is_material
+            else "not material: " + ("; ".join(change.minor) or "no difference"),
         )
 
     # --- helpers -----------------------------------------------------------------------------
@@ -325,6 +428,15 @@ class GovernanceService:
             },
         )
         return record
+
+
+def _retired_detail(model: ModelRecord) -> str:
+    when = f"{model.retired_at:%Y-%m-%d}" if model.retired_at is not None else "?"
+    successor = f"; its successor is {model.successor}" if model.successor else ""
+    return (
+        f"{model.name} was retired on {when} by {model.retired_by} "
+        f"({model.retire_reason}){successor}"
+    )
 
 
 class _Refuser:

@@ -25,6 +25,7 @@ name                                     figure
 ``serving.error_rate``                   errors / (answered + errors)
 ``delivery.missed_deadline``             batch runs in the window that missed their deadline
 ``delivery.late_minutes``                the latest run's lateness (0 when all were on time)
+``revalidation.overdue``                 days past the periodic revalidation (0 when not due)
 ``estimated.*``, ``drift.domain_...``    from extra checks (``checks.WindowCheck``)
 =======================================  =====================================================
 """

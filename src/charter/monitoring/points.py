@@ -98,6 +98,7 @@ def report_points(name: str, report: WindowReport) -> list[MonitoringPoint]:
             )  # fmt: skip
     figures += [(c.metric, c.value, c.status) for c in report.checks]
     figures += [(c.metric, c.value, c.status) for extra in report.extra for c in extra.checks]
+    figures += [(c.metric, c.value, c.status) for c in report.governance]
     return [
         MonitoringPoint(
             name,

@@ -177,6 +177,8 @@ class WindowReport:
     groups: tuple[GroupRate, ...] = ()
     checks: tuple[Check, ...] = ()
     extra: tuple[ExtraCheck, ...] = ()
+    governance: tuple[Check, ...] = ()
+    """Model-risk figures (``revalidation.overdue``), kept apart from the traffic's checks."""
 
     def feature(self, name: str) -> FeatureCheck:
         """The drift check of one feature."""
@@ -187,7 +189,8 @@ class WindowReport:
 
     def check(self, metric: str) -> Check:
         """The one-number check stored as ``metric`` (``quality.volume_ratio``, ...)."""
-        for check in (*self.checks, *(c for extra in self.extra for c in extra.checks)):
+        extras = (c for extra in self.extra for c in extra.checks)
+        for check in (*self.checks, *extras, *self.governance):
             if check.metric == metric:
                 return check
         raise KeyError(metric)

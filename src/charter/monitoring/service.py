@@ -10,6 +10,7 @@ a batch in it, against the version's reference (``reference``):
 - realized performance on the labelled predictions (``performance``) and fairness over time
   (``fairness``);
 - serving latency and error rate, batch runs against their deadlines (``health``);
+- days past the version's periodic revalidation (``revalidation``, a model-risk figure);
 - every extra check (``checks``: the seam for CBPE and the domain classifier).
 
 How the log is read (``traffic``, ``stream``): one pass over the ``at``/``source``/``version``
@@ -72,6 +73,7 @@ from charter.monitoring.quality import (
 )
 from charter.monitoring.reference import ReferenceData, load_reference
 from charter.monitoring.result import Check, FeatureCheck, MonitorResult, Status, WindowReport
+from charter.monitoring.revalidation import revalidation_check
 from charter.monitoring.stream import ScanTask, VersionSpec, WindowScan, merge_scans, scan_part
 from charter.monitoring.traffic import REALTIME_SOURCES, TrafficIndex, index_traffic
 from charter.monitoring.windows import Window, split_windows
@@ -191,8 +193,19 @@ def _judge(run: _Run, ref: ReferenceData, piece: _Slice) -> WindowReport:
     )
     data = WindowData(piece.window, *_sampled(piece.scan, outcomes))
     extras = tuple(run_check(check, run.states, ref, data) for check in run.checks)
+    governance = (_revalidation(run, ref, piece.window),)
     drift_status: Status = "no_data" if few else drift.status
-    judged: list[Sequence[Any]] = [features, quality, performance, fairness, checks, extras]
+    # A revalidation that is not due says nothing about the traffic: only an overdue one counts.
+    overdue = [c for c in governance if c.status != "ok"]
+    judged: list[Sequence[Any]] = [
+        features,
+        quality,
+        performance,
+        fairness,
+        checks,
+        extras,
+        overdue,
+    ]
     status = worst([drift_status, prediction_status] + [c.status for g in judged for c in g])
     return WindowReport(
         version=ref.version,
@@ -214,7 +227,21 @@ def _judge(run: _Run, ref: ReferenceData, piece: _Slice) -> WindowReport:
         groups=groups,
         checks=checks,
         extra=extras,
+        governance=governance,
     )
+
+
+def _revalidation(run: _Run, ref: ReferenceData, window: Window) -> Check:
+    """``revalidation.overdue`` of the version as of the window's end (now, if still open)."""
+    store = run.registry.store
+    key = ("revalidation", ref.version)
+    if key not in run.states:
+        run.states[key] = (
+            store.get_version(run.name, ref.version),
+            store.list_validation_runs(run.name, ref.version),
+        )
+    version, runs = run.states[key]
+    return revalidation_check(ref.charter, version, runs, min(window.end, run.now))
 
 
 def _typical_rows(index: TrafficIndex) -> dict[int, int]:

@@ -4,9 +4,9 @@
    registered sample) plus the labelled part of the prediction log of the last
    ``retraining.log_window``: logged inputs joined to their ingested labels on the request id.
 2. Holdout: ``retraining.holdout``; else a seeded ``holdout_share`` of the labelled log rows,
-   kept out of training, when that is at least the gate's ``min_rows`` (so the champion and the
-   new version are judged on today's population, on rows neither saw); else that share of all
-   the training data.
+   kept out of training, when that is at least the holdout the gate needs (charter and risk
+   tier), so the champion and the new version are judged on today's population, on rows
+   neither saw; else that share of all the training data.
 3. Train with the charter's entry point (``module:function``, called with one DataFrame),
    register the result under the production version's charter, and run the full gate.
 4. A passing version goes to shadow (``auto_promote: shadow``), or to production when the charter
@@ -32,6 +32,7 @@ import pandas as pd
 from charter.config import Settings
 from charter.contract import Charter, RetrainingSpec
 from charter.contract.entrypoint import load_entrypoint
+from charter.contract.tiers import requirements_of
 from charter.data.io import read_table
 from charter.errors import CharterError, DataError
 from charter.governance import GovernanceService
@@ -216,7 +217,9 @@ def _datasets(
     # Hold out recent labelled traffic when there is enough: both the champion and the new
     # version are then judged on today's population, on rows neither was trained on.
     logged = _labelled(logged, target) if len(logged) else logged
-    fresh_enough = round(len(logged) * spec.holdout_share) >= charter.validation.min_rows
+    fresh_enough = (
+        round(len(logged) * spec.holdout_share) >= requirements_of(charter).min_holdout_rows
+    )
     pool = (
         logged
         if fresh_enough

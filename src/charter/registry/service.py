@@ -19,6 +19,7 @@ import yaml
 
 from charter.config import Settings, current_user
 from charter.contract import Charter, charter_hash, load_charter, parse_charter
+from charter.contract.changes import classify_change
 from charter.data import fingerprint_frame, read_table
 from charter.errors import DataError, NotFoundError, SignatureMismatchError
 from charter.models import (
@@ -189,7 +190,34 @@ class Registry:
             sample_sha256=stored_sample.sha256,
             description=description,
         )
-        return self.store.create_version(new)
+        production = self._production(model_name)
+        record = self.store.create_version(new)
+        if production is not None:
+            self._audit_change(production, record, spec)
+        return record
+
+    def _production(self, name: str) -> VersionRecord | None:
+        try:
+            versions = self.store.list_versions(name)
+        except NotFoundError:
+            return None
+        return next((v for v in versions if v.stage == "production"), None)
+
+    def _audit_change(self, production: VersionRecord, new: VersionRecord, spec: Charter) -> None:
+        """A new version of a production model is a change: classify it for the audit log."""
+        gate = self.store.latest_validation_run(production.model_name, production.version)
+        before_hash = gate.charter_hash if gate is not None else production.charter_hash
+        before = parse_charter(self.store.get_charter(new.model_name, before_hash).content)
+        change = classify_change(before, spec, new_artifact=True)
+        self.store.append_event(
+            "change.classified",
+            actor=new.registered_by,
+            model_name=new.model_name,
+            version=new.version,
+            before={"version": production.version, "charter_hash": before_hash},
+            after={**change.to_dict(), "charter_hash": new.charter_hash},
+            reason="material: " + "; ".join(change.material),
+        )
 
     # --- queries -----------------------------------------------------------------------------
     def models(self) -> list[ModelSummary]:

@@ -155,7 +155,8 @@ def run_pass(
 def _models(registry: Registry, options: SchedulerOptions) -> list[str]:
     if options.models:
         return list(options.models)
-    return [m.name for m in registry.models() if "production" in m.aliases]
+    serving = [m.name for m in registry.models() if "production" in m.aliases]
+    return [name for name in serving if not registry.store.get_model(name).is_retired]
 
 
 @contextmanager

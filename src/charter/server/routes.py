@@ -32,7 +32,7 @@ async def invocations(request: Request, model: str | None = None) -> JSONRespons
     """MLflow's scoring API; ``predictions`` are the charter's scores (``?model=`` picks one)."""
     context = context_of(request)
     service = context.service
-    names = service.router.models
+    names = service.router.models or service.router.retired  # a retired one answers 410
     name = model or (names[0] if names else None)
     if name is None:
         raise NotFoundError("no model is served here")

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from charter.errors import NotFoundError
+from charter.errors import ModelRetiredError, NotFoundError
 from charter.registry import Registry
 from charter.serving.runtime import ModelRuntime
 from charter.store import VersionRecord
@@ -62,6 +62,7 @@ class Router:
 
     def __init__(self) -> None:
         self._table: dict[str, Deployment] = {}
+        self._retired: dict[str, str] = {}
 
     @property
     def models(self) -> list[str]:
@@ -70,8 +71,20 @@ class Router:
     def set(self, name: str, deployment: Deployment) -> None:
         self._table = {**self._table, name: deployment}
 
+    @property
+    def retired(self) -> list[str]:
+        """Models refused as retired (named with ``--models`` or retired while served)."""
+        return list(self._retired)
+
+    def retire(self, name: str, message: str) -> None:
+        """Stop serving ``name``: its requests get ``ModelRetiredError`` (410) with ``message``."""
+        self._retired = {**self._retired, name: message}
+        self._table = {k: v for k, v in self._table.items() if k != name}
+
     def deployment(self, name: str) -> Deployment:
         found = self._table.get(name)
+        if found is None and name in self._retired:
+            raise ModelRetiredError(self._retired[name])
         if found is None:
             served = ", ".join(sorted(self._table)) or "none"
             raise NotFoundError(f"model {name!r} is not served here (served: {served})")
@@ -123,8 +136,15 @@ class DeploymentWatcher:
         self._cache_size = cache_size
 
     def state(self, name: str) -> DeploymentState:
-        """What the registry says now (one small query, plus the canary's share if stored)."""
+        """What the registry says now (small queries); ``ModelRetiredError`` for a retired model."""
         store = self.registry.store
+        model = store.get_model(name)
+        if model.is_retired:
+            successor = f"; use its successor {model.successor!r}" if model.successor else ""
+            raise ModelRetiredError(
+                f"model {name!r} was retired on {model.retired_at:%Y-%m-%d} "
+                f"({model.retire_reason}) and is no longer served{successor}"
+            )
         aliases = {a.alias: a.version for a in store.list_aliases(name)}
         production = aliases.get("production")
         if production is None:

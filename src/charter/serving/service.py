@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from charter.errors import CharterError
+from charter.errors import CharterError, ModelRetiredError
 from charter.predlog import LogPlan, SpoolWriter, encode_block, should_sample
 from charter.registry import Registry
 from charter.serving.batcher import AdaptiveBatcher, BatchOptions
@@ -97,11 +97,17 @@ class ServingService:
 
     # --- deployments -------------------------------------------------------------------------
     def model_names(self) -> list[str]:
-        """The models to serve: ``--models``, else every model with a production version."""
+        """The models to serve: ``--models``, else every unretired model with a production version.
+
+        A retired model named in ``--models`` is kept so its requests get a clear 410, not a 404.
+        """
         if self.options.models:
             return list(self.options.models)
         names = []
+        retired = {m.name for m in self.registry.store.list_models() if m.is_retired}
         for summary in self.registry.models():
+            if summary.name in retired:
+                continue
             if (
                 "production" in summary.aliases
                 or self.options.allow_unpromoted
@@ -113,7 +119,11 @@ class ServingService:
     def load_all(self) -> None:
         """Load every served model now (blocking); errors name the model that failed."""
         for name in self.model_names():
-            state = self.watcher.state(name)
+            try:
+                state = self.watcher.state(name)
+            except ModelRetiredError as exc:  # named with --models: refuse its requests
+                self.router.retire(name, exc.message)
+                continue
             self.router.set(name, self.watcher.build(name, state))
 
     def refresh(self) -> list[str]:
@@ -125,6 +135,11 @@ class ServingService:
                 if state == self.router.deployment(name).state:
                     continue
                 self.router.set(name, self.watcher.build(name, state))
+            except ModelRetiredError as exc:  # retired while served: stop answering for it
+                self.router.retire(name, exc.message)
+                logger.info("%s", exc.message, extra={"model": name})
+                changed.append(name)
+                continue
             except Exception as exc:  # keep serving the old version; the next poll tries again
                 logger.warning(
                     "could not apply the registry's routing for %s: %s", name, exc,

@@ -32,6 +32,15 @@ class ModelRecord:
     created_by: str
     latest_version: int
     description: str = ""
+    retired_at: datetime | None = None
+    retired_by: str = ""
+    retire_reason: str = ""
+    successor: str = ""
+
+    @property
+    def is_retired(self) -> bool:
+        """Whether the model was decommissioned (``charter retire``): never served or promoted."""
+        return self.retired_at is not None
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 
-from charter.store.entities import CharterRecord, VersionRecord
+from charter.store.entities import CharterRecord, ModelRecord, VersionRecord
 
 __all__ = [
     "ApprovalRecord",
@@ -223,6 +223,15 @@ class GovernancePort(abc.ABC):
         self, name: str, version: int, *, actor: str, reason: str = ""
     ) -> VersionRecord:
         """Retire a version for good; refuses the production version (``ConflictError``)."""
+
+    @abc.abstractmethod
+    def retire_model(
+        self, name: str, *, actor: str, reason: str, successor: str = ""
+    ) -> ModelRecord:
+        """Decommission a model, audited as ``model.retired``; its records all stay.
+
+        Refuses a model already retired (``ConflictError``) so the first reason is kept.
+        """
 
     @abc.abstractmethod
     def list_promotions(self, name: str) -> list[PromotionRecord]:

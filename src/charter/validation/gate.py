@@ -35,6 +35,7 @@ from charter.validation.fairness import check_fairness
 from charter.validation.latency import check_latency
 from charter.validation.performance import all_metrics, check_performance, performance_curves
 from charter.validation.report import CATEGORIES, CheckResult, GateReport
+from charter.validation.risk_checks import check_risk_tier
 from charter.validation.robustness import check_robustness
 
 __all__ = ["validate"]
@@ -142,6 +143,8 @@ def validate(
     -------
     GateReport
         ``status`` is ``fail`` when any check failed, ``warn`` when any warned, else ``pass``.
+        The charter's risk tier adds two checks (``risk_checks``): its mandatory check families
+        ran (a skipped one fails) and the holdout has the tier's minimum rows.
 
     Raises
     ------
@@ -212,6 +215,7 @@ def validate(
     run("calibration", calibration)
     run("explainability", explainability)
     run("latency", lambda: checks.append(check_latency(registry, context, settings=settings)))
+    checks.extend(check_risk_tier(spec, checks, len(holdout)))
 
     positives = float(np.mean(context.y_true)) if context.is_classification else None
     report = GateReport(

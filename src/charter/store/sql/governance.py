@@ -15,7 +15,7 @@ from sqlalchemy import JSON, ForeignKey, Integer, String, Text, delete, select
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from charter.errors import ConflictError, NotFoundError, PermissionDeniedError
-from charter.store.entities import CharterRecord, VersionRecord
+from charter.store.entities import CharterRecord, ModelRecord, VersionRecord
 from charter.store.ports_governance import (
     ApprovalRecord,
     Decision,
@@ -403,6 +403,32 @@ class SqlGovernanceMixin:
             return cast(VersionRecord, row.to_entity())
 
         return self._tx.run(f"archiving {name}@{version}", work)
+
+    def retire_model(
+        self, name: str, *, actor: str, reason: str, successor: str = ""
+    ) -> ModelRecord:
+        def work(session: Session) -> ModelRecord:
+            model = self._lock_model(session, name)
+            if model.retired_at is not None:
+                raise ConflictError(
+                    f"{name}: refused by rule 'retired-is-final': it was retired on "
+                    f"{model.retired_at:%Y-%m-%d} by {model.retired_by}"
+                )
+            model.retired_at, model.retired_by = utc_now(), actor
+            model.retire_reason, model.successor = reason, successor
+            session.flush()
+            append_event_row(
+                session,
+                "model.retired",
+                actor=actor,
+                model_name=name,
+                before={"retired": False},
+                after={"retired": True, "successor": successor or None},
+                reason=reason,
+            )
+            return model.to_entity()
+
+        return self._tx.run(f"retiring {name!r}", work)
 
     def list_promotions(self, name: str) -> list[PromotionRecord]:
         def work(session: Session) -> list[PromotionRecord]:

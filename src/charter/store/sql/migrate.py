@@ -36,7 +36,7 @@ __all__ = [
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 MIGRATION_LOCK_KEY = 0x636861727465724D  # "charterM" as a bigint: the advisory lock for upgrades
-HEAD_REVISION = "0007"
+HEAD_REVISION = "0008"
 """The newest revision under ``migrations/versions``; a test pins it to Alembic's own answer."""
 
 

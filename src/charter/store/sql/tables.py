@@ -104,6 +104,10 @@ class SqlModel(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     created_by: Mapped[str] = mapped_column(String(255))
     latest_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    retired_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    retired_by: Mapped[str] = mapped_column(String(255), default="", server_default="")
+    retire_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
+    successor: Mapped[str] = mapped_column(String(255), default="", server_default="")
 
     def to_entity(self) -> ModelRecord:
         return ModelRecord(
@@ -112,6 +116,10 @@ class SqlModel(Base):
             created_by=self.created_by,
             latest_version=self.latest_version,
             description=self.description or "",
+            retired_at=self.retired_at,
+            retired_by=self.retired_by or "",
+            retire_reason=self.retire_reason or "",
+            successor=self.successor or "",
         )
 
 
