@@ -11,6 +11,7 @@ from charter.cli import (
     batch_cmds,
     contract_cmds,
     governance_cmds,
+    import_cmds,
     monitor_cmds,
     policy_cmds,
     quickstart,
@@ -63,6 +64,7 @@ def root(
 
 contract_cmds.register(app)
 registry_cmds.register(app)
+import_cmds.register(app)
 governance_cmds.register(app)
 validate_cmds.register(app)
 batch_cmds.register(app)
