@@ -20,6 +20,7 @@ from charter.cli import (
     risk_cmds,
     run_cmds,
     serve_cmds,
+    ui_cmds,
     validate_cmds,
 )
 from charter.config import Settings
@@ -75,6 +76,7 @@ run_cmds.register(app)
 report_cmds.register(app)
 risk_cmds.register(app)
 quickstart.register(app)
+ui_cmds.register(app)
 
 
 def main() -> None:

@@ -17,7 +17,7 @@ from markupsafe import Markup
 from charter.reports.svg import PALETTE, Bar, Series, bar_chart, line_chart
 from charter.validation import GateReport
 
-__all__ = ["render_gate_html", "write_gate_report"]
+__all__ = ["gate_context", "render_gate_html", "write_gate_report"]
 
 _COLOURS = {"pass": "#2da44e", "warn": "#bf8700", "fail": "#d73a49", "skipped": "#8c959f"}
 _TOP_FEATURES = 15
@@ -159,23 +159,27 @@ def _importance(plots: dict[str, Any], checks: list[dict[str, Any]]) -> Markup |
     return Markup(bar_chart(bars, title=title, thresholds=marks))
 
 
-def render_gate_html(report: GateReport | dict[str, Any]) -> str:
-    """The report as one HTML page (verdict table first, then the plots)."""
+def gate_context(report: GateReport | dict[str, Any]) -> dict[str, Any]:
+    """What ``gate_body.html.j2`` needs: the page and the dashboard render the same content."""
     body = report.to_dict() if isinstance(report, GateReport) else report
     checks = list(body.get("checks") or [])
     plots = body.get("plots") or {}
-    template = _environment().get_template("gate.html.j2")
-    return template.render(
-        report=body,
-        checks=checks,
-        colours=_COLOURS,
-        curves=_curves(plots),
-        fairness=_fairness(plots, checks),
-        importance=_importance(plots, checks),
-        reasons=plots.get("reason_codes") or {},
-        metrics=plots.get("metrics") or {},
-        json_text=json.dumps(body.get("data") or {}, indent=1),
-    )
+    return {
+        "report": body,
+        "checks": checks,
+        "colours": _COLOURS,
+        "curves": _curves(plots),
+        "fairness": _fairness(plots, checks),
+        "importance": _importance(plots, checks),
+        "reasons": plots.get("reason_codes") or {},
+        "metrics": plots.get("metrics") or {},
+        "json_text": json.dumps(body.get("data") or {}, indent=1),
+    }
+
+
+def render_gate_html(report: GateReport | dict[str, Any]) -> str:
+    """The report as one HTML page (verdict table first, then the plots)."""
+    return _environment().get_template("gate.html.j2").render(**gate_context(report))
 
 
 def write_gate_report(

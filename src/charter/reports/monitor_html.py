@@ -37,7 +37,13 @@ if TYPE_CHECKING:
     from charter.registry import Registry
     from charter.store.ports_monitoring import MonitoringPoint
 
-__all__ = ["MonitorReport", "build_monitor_report", "render_monitor_html", "write_monitor_report"]
+__all__ = [
+    "MonitorReport",
+    "build_monitor_report",
+    "monitor_context",
+    "render_monitor_html",
+    "write_monitor_report",
+]
 
 
 @dataclass(frozen=True)
@@ -193,23 +199,27 @@ def _status_class(status: str) -> str:
     return status if status in STATUS_COLOURS else "other"
 
 
-def render_monitor_html(report: MonitorReport) -> str:
-    """The report as one HTML page: the summary first, then one part per section."""
-    template = _environment().get_template("monitor.html.j2")
+def monitor_context(report: MonitorReport) -> dict[str, Any]:
+    """What ``monitor_sections.html.j2`` needs: the page and the dashboard render the same."""
     # The SVG helpers escape every text they draw, so their output is marked safe as a whole.
     charts = {
         section.id: [Markup(chart.svg) for chart in section.charts] for section in report.sections
     }
-    return template.render(
-        report=report,
-        charts=charts,
-        colours=STATUS_COLOURS,
-        status_class=_status_class,
-        number=format_number,
-        when=format_window,
-        is_badge=lambda cell: isinstance(cell, Badge),
-        family_titles=FAMILY_TITLES,
-    )
+    return {
+        "report": report,
+        "charts": charts,
+        "colours": STATUS_COLOURS,
+        "status_class": _status_class,
+        "number": format_number,
+        "when": format_window,
+        "is_badge": lambda cell: isinstance(cell, Badge),
+        "family_titles": FAMILY_TITLES,
+    }
+
+
+def render_monitor_html(report: MonitorReport) -> str:
+    """The report as one HTML page: the summary first, then one part per section."""
+    return _environment().get_template("monitor.html.j2").render(**monitor_context(report))
 
 
 def write_monitor_report(report: MonitorReport, path: str | Path) -> Path:

@@ -41,6 +41,7 @@ from charter.server.errors import install_error_handlers
 from charter.server.middleware import RequestMiddleware
 from charter.serving import MetricsRegistry, ServeOptions, ServingService
 from charter.serving.metrics_store import FLUSH_SECONDS
+from charter.ui import create_ui_app
 
 __all__ = ["create_app"]
 
@@ -146,6 +147,7 @@ def create_app(
             if opts.log_predictions:
                 with contextlib.suppress(Exception):
                     await asyncio.to_thread(compact, spool_dir, log_dir)
+            dashboard.state.ui.close()
             if owned:
                 reg.close()
 
@@ -159,6 +161,8 @@ def create_app(
         lifespan=lifespan,
     )
     install_error_handlers(app)
+    dashboard = create_ui_app(settings, registry=registry)  # opens its own registry if None
+    app.mount("/ui", dashboard)
     app.include_router(oip.router)
     app.include_router(routes.router)
     app.include_router(admin.router)
