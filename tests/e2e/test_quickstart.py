@@ -60,12 +60,17 @@ def test_quickstart_runs_and_is_rerunnable(tmp_path: Path) -> None:
     assert first.returncode == 0, first.stdout + first.stderr
     assert "adult-income@1" in first.stdout
     _assert_drift_found(first.stdout)
+    # The loop closes: labels arrive, the drift policy fires, the retrain passes the gate.
+    assert "drift.psi.max > 0.25 for 2 window(s) → retrain: fired → done" in first.stdout
+    assert "adult-income@2 passed the gate and is in shadow" in first.stdout
     assert (tmp_path / "qs" / "charter.yaml").is_file()
 
     second = subprocess.run(cmd, capture_output=True, text=True, timeout=600, env=env)
     assert second.returncode == 0, second.stdout + second.stderr
-    assert "adult-income@2" in second.stdout
+    assert "adult-income@3 passed the gate, was signed off, is in production" in second.stdout
     _assert_drift_found(second.stdout)  # the window holds only this run's drifted traffic
+    # A re-run does not retrain again within the policy's 7-day cooldown.
+    assert "→ retrain: cooldown" in second.stdout
 
     listed = subprocess.run(
         [
@@ -84,5 +89,7 @@ def test_quickstart_runs_and_is_rerunnable(tmp_path: Path) -> None:
         env=env,
     )
     versions = json.loads(listed.stdout)
-    assert [v["version"] for v in versions] == [1, 2]
+    assert [v["version"] for v in versions] == [1, 2, 3]
     assert versions[0]["lineage"]["registered_by"] == "data-scientist@bank.example"
+    assert versions[1]["lineage"]["registered_by"] == "policy:retrain:drift.psi.max>0.25x2"
+    assert versions[1]["stage"] == "shadow"

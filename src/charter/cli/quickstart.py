@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import signal
 import socket
 import subprocess
@@ -28,6 +29,7 @@ if TYPE_CHECKING:
 
     from charter.batch import BatchRunResult
     from charter.monitoring import MonitorResult, WindowReport
+    from charter.policies import PolicyDecision
     from charter.store import VersionRecord
     from charter.validation import GateReport
 
@@ -80,6 +82,7 @@ def quickstart_cmd(
     """
     # Heavy imports live here so that `charter --help` stays fast.
     import joblib
+    import pandas as pd
 
     from charter.batch import score
     from charter.contract import check_charter
@@ -87,10 +90,14 @@ def quickstart_cmd(
     from charter.examples.adult import train_model
     from charter.governance import GovernanceService
     from charter.monitoring import monitor
+    from charter.monitoring.labels import ingest_labels
+    from charter.policies import RetrainOptions, evaluate_policies
     from charter.registry import Registry
     from charter.reports import write_gate_report
     from charter.validation import validate
 
+    # The quickstart narrates what the policies do; their log lines would repeat it on stderr.
+    logging.getLogger("charter.policies").setLevel(logging.CRITICAL)
     directory = directory.resolve()
     directory.mkdir(parents=True, exist_ok=True)
     settings = Settings.from_env(home=directory / ".charter", environ={})
@@ -229,16 +236,25 @@ def quickstart_cmd(
             )
 
         shifted = _vendor_change(data.test)
+        answered: list[tuple[str, str]] = []  # (logged request id, true income) of each row
 
         def send_drifted() -> tuple[datetime, datetime]:
-            # Whole seconds, so `charter monitor --since/--until` can be retyped; the drifted
-            # traffic alone falls in [since, until), apart from the normal traffic and batch.
-            since = _next_second()
-            time.sleep(max((since - datetime.now(UTC)).total_seconds(), 0.0))
-            for start in range(0, len(shifted), _DRIFT_BATCH_ROWS):
-                batch = shifted.iloc[start : start + _DRIFT_BATCH_ROWS]
-                _ask(url, version.model_name, batch, explain=False)
-            until = _next_second()
+            # Two bursts in two consecutive short windows (see `_QUICK_WINDOW`), on whole
+            # seconds so `charter monitor --since/--until` can be retyped.
+            since = _next_boundary(_QUICK_WINDOW)
+            half = len(shifted) // 2
+            for start, stop in ((0, half), (half, len(shifted))):
+                boundary = since if start == 0 else since + _QUICK_WINDOW
+                time.sleep(max((boundary - datetime.now(UTC)).total_seconds(), 0.0))
+                for first in range(start, stop, _DRIFT_BATCH_ROWS):
+                    batch = shifted.iloc[first : min(first + _DRIFT_BATCH_ROWS, stop)]
+                    request_id = _ask_id(url, version.model_name, batch.drop(columns=["income"]))
+                    answered.extend(
+                        (f"{request_id}-{i}" if len(batch) > 1 else request_id, label)
+                        for i, label in enumerate(batch["income"].astype(str))
+                    )
+            until = since + 2 * _QUICK_WINDOW
+            time.sleep(max((until - datetime.now(UTC)).total_seconds(), 0.0))
             server.close()  # stop serving: everything it answered is in the log's spool
             return since, until
 
@@ -261,19 +277,67 @@ def quickstart_cmd(
 
     watched = _run(10, "Monitor the prediction log against the reference (charter monitor)", watch)
     found = _show_drift(watched, version.version)
+
+    def close_the_loop() -> list[PolicyDecision]:
+        labels = pd.DataFrame(answered, columns=["request_id", "income"])
+        with Registry.open(settings) as registry:
+            ingest_labels(registry, version.model_name, labels, id_column="request_id",
+                          label_column="income", home=settings.home)  # fmt: skip
+            monitor(registry, version.model_name, home=settings.home, since=since, until=until,
+                    window=_QUICK_WINDOW)  # fmt: skip
+            return evaluate_policies(
+                registry,
+                version.model_name,
+                now=until,
+                retraining=RetrainOptions(
+                    home=settings.home, base_dir=directory, settings=settings, skip=tuple(skip)
+                ),
+            )
+
+    decisions = _run(
+        11,
+        "Labels arrive; the policies judge two windows: drift fires a retrain, gated, to shadow",
+        close_the_loop,
+    )
+    retrained = _show_policies(decisions)
     window = f"--since {_iso(since)} --until {_iso(until)}"
     console.print(
         f"[green]Done.[/] {version.ref} passed the gate, was signed off, is in production, "
         "answered live requests and scored a batch"
-        + (", and monitoring caught the vendor change.\n" if found else ".\n")
+        + (", monitoring caught the vendor change" if found else "")
+        + (
+            f", and the policy retrained it: {version.model_name}@{retrained} passed the gate "
+            "and is in shadow, waiting for sign-off.\n"
+            if retrained is not None
+            else ".\n"
+        )
         + f"Look around:  charter --home {settings.home} versions {version.model_name}\n"
         f"              charter --home {settings.home} audit log {version.model_name}\n"
         f"              charter --home {settings.home} card {version.ref}\n"
         f"Look deeper:  charter --home {settings.home} monitor {version.model_name} {window}\n"
         f"              charter --home {settings.home} report monitor {version.model_name} "
         f"--html {directory / 'monitor-report.html'}\n"
+        f"              charter --home {settings.home} policies {version.model_name} --dry-run\n"
+        f"Keep it going: cd {directory} && charter --home .charter run\n"
         f"Gate report:  {gate_html}"
     )
+
+
+def _show_policies(decisions: list[PolicyDecision]) -> int | None:
+    """Print what each policy decided; the retrained version that reached shadow, if any."""
+    retrained = None
+    for d in decisions:
+        sign = ">" if d.comparison == "above" else "<"
+        rule = f"{d.metric} {sign} {d.threshold:g} for {d.for_windows} window(s) → {d.action}"
+        if d.outcome is None:
+            console.print(f"   [dim]{rule}: {d.state} ({d.reason})[/]")
+            continue
+        colour = "green" if d.outcome.status == "done" else "red"
+        console.print(f"   [bold]{rule}[/]: fired → [{colour}]{d.outcome.status}[/]")
+        console.print(f"     {d.outcome.detail}")
+        if d.action == "retrain" and d.outcome.status == "done":
+            retrained = d.outcome.version
+    return retrained
 
 
 # The vendor change: a new data vendor's customers are older and more often have some college or
@@ -285,10 +349,13 @@ _EDUCATION_WEIGHT = 4.0
 _DRIFT_ROWS = 1500
 _DRIFT_BATCH_ROWS = 250
 _DRIFT_SEED = 2026
+# The charter watches daily windows; the quickstart judges its drifted traffic in two windows of
+# a few seconds, so a policy that needs two windows in a row can fire within the demo.
+_QUICK_WINDOW = timedelta(seconds=4)
 
 
 def _vendor_change(test: pd.DataFrame) -> pd.DataFrame:
-    """Adult test rows re-weighted towards over-50s and college/associate degrees, no target."""
+    """Adult test rows re-weighted towards over-50s and college/associate degrees, with target."""
     import numpy as np
 
     weights = np.where(test["age"] > 50, _OLDER_WEIGHT, 1.0) * np.where(
@@ -296,12 +363,14 @@ def _vendor_change(test: pd.DataFrame) -> pd.DataFrame:
     )
     rng = np.random.default_rng(_DRIFT_SEED)
     picked = rng.choice(len(test), size=_DRIFT_ROWS, replace=True, p=weights / weights.sum())
-    return test.iloc[picked].drop(columns=["income"], errors="ignore").reset_index(drop=True)
+    return test.iloc[picked].reset_index(drop=True)
 
 
-def _next_second() -> datetime:
-    """The next whole second (UTC), strictly after now."""
-    return datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=1)
+def _next_boundary(length: timedelta) -> datetime:
+    """The next aligned window start (UTC) at least a second from now."""
+    from charter.monitoring.windows import align
+
+    return align(datetime.now(UTC) + timedelta(seconds=1), length) + length
 
 
 def _iso(moment: datetime) -> str:
@@ -357,6 +426,15 @@ def _served(settings: Settings, model: str) -> Iterator[str]:
 
 def _ask(url: str, model: str, rows: pd.DataFrame, *, explain: bool = True) -> list[dict[str, Any]]:
     """POST the rows to ``/v1/models/{model}/predict``; the answers, in order."""
+    return list(_post(url, model, rows, explain=explain)["predictions"])
+
+
+def _ask_id(url: str, model: str, rows: pd.DataFrame) -> str:
+    """POST the rows without reason codes; the request id their log records carry."""
+    return str(_post(url, model, rows, explain=False)["request_id"])
+
+
+def _post(url: str, model: str, rows: pd.DataFrame, *, explain: bool) -> dict[str, Any]:
     import httpx
 
     records = json.loads(rows.to_json(orient="records"))
@@ -366,7 +444,8 @@ def _ask(url: str, model: str, rows: pd.DataFrame, *, explain: bool = True) -> l
         timeout=60,
     )
     answer.raise_for_status()
-    return list(answer.json()["predictions"])
+    body: dict[str, Any] = answer.json()
+    return body
 
 
 def _show_answers(rows: pd.DataFrame, answers: list[dict[str, Any]]) -> None:
