@@ -63,6 +63,8 @@ def test_quickstart_runs_and_is_rerunnable(tmp_path: Path) -> None:
     # The loop closes: labels arrive, the drift policy fires, the retrain passes the gate.
     assert "drift.psi.max > 0.25 for 2 window(s) → retrain: fired → done" in first.stdout
     assert "adult-income@2 passed the gate and is in shadow" in first.stdout
+    assert "✓ 12. Sign off adult-income@2 and promote it; then roll back" in first.stdout
+    assert "production went adult-income@2 → adult-income@1" in first.stdout
     assert (tmp_path / "qs" / "charter.yaml").is_file()
 
     second = subprocess.run(cmd, capture_output=True, text=True, timeout=600, env=env)
@@ -92,4 +94,4 @@ def test_quickstart_runs_and_is_rerunnable(tmp_path: Path) -> None:
     assert [v["version"] for v in versions] == [1, 2, 3]
     assert versions[0]["lineage"]["registered_by"] == "data-scientist@bank.example"
     assert versions[1]["lineage"]["registered_by"] == "policy:retrain:drift.psi.max>0.25x2"
-    assert versions[1]["stage"] == "shadow"
+    assert versions[1]["stage"] != "production"  # promoted, then rolled back

@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from charter.monitoring import MonitorResult, WindowReport
     from charter.policies import PolicyDecision
     from charter.store import VersionRecord
+    from charter.store.ports_governance import PromotionRecord
     from charter.validation import GateReport
 
 __all__ = ["register"]
@@ -73,8 +74,9 @@ def quickstart_cmd(
     validation gate (HTML report), records sign-off by example reviewers, promotes it to
     production, serves it over HTTP and scores the test set in batch (Parquet and SQLite).
     Then a data vendor changes: drifted requests reach the live server, and monitoring the
-    prediction log shows the drift. Everything lands in --dir, with the registry under
-    --dir/.charter.
+    prediction log shows the drift. Their labels arrive, the charter's drift policy retrains the
+    model, the new version passes the gate and goes to shadow; it is signed off, promoted and
+    rolled back. Everything lands in --dir, with the registry under --dir/.charter.
 
     \b
     Example:
@@ -300,15 +302,45 @@ def quickstart_cmd(
         close_the_loop,
     )
     retrained = _show_policies(decisions)
+    rolled_back = False
+    if retrained is not None:
+        candidate = f"{version.model_name}@{retrained}"
+
+        def promote_then_roll_back() -> PromotionRecord:
+            with Registry.open(settings) as registry:
+                # The policy both trained and gated it: a validator re-runs the gate first.
+                validate(registry, candidate, data.test, settings=settings,
+                         run_by="validator@bank.example", skip=tuple(skip))  # fmt: skip
+                governance = GovernanceService(registry.store)
+                for role, reviewer, _ in _REVIEWERS:
+                    governance.approve(candidate, role=role, by=reviewer,
+                                       note="retrained on the vendor's customers")  # fmt: skip
+                governance.promote(candidate, to="production", by="ops@bank.example")
+                return governance.rollback(
+                    version.model_name,
+                    by="ops@bank.example",
+                    reason="quickstart: the operator returns to the previous version",
+                )
+
+        rollback = _run(
+            12,
+            f"Sign off {candidate} and promote it; then roll back (charter rollback)",
+            promote_then_roll_back,
+        )
+        rolled_back = True
+        console.print(
+            f"   [dim]production went {version.model_name}@{retrained} → "
+            f"{version.model_name}@{rollback.version}; both moves are in the audit log[/]"
+        )
     window = f"--since {_iso(since)} --until {_iso(until)}"
     console.print(
         f"[green]Done.[/] {version.ref} passed the gate, was signed off, is in production, "
         "answered live requests and scored a batch"
         + (", monitoring caught the vendor change" if found else "")
         + (
-            f", and the policy retrained it: {version.model_name}@{retrained} passed the gate "
-            "and is in shadow, waiting for sign-off.\n"
-            if retrained is not None
+            f", and the policy retrained it: {version.model_name}@{retrained} passed the gate, "
+            "went to shadow, was signed off, promoted and rolled back.\n"
+            if rolled_back
             else ".\n"
         )
         + f"Look around:  charter --home {settings.home} versions {version.model_name}\n"
@@ -319,6 +351,7 @@ def quickstart_cmd(
         f"--html {directory / 'monitor-report.html'}\n"
         f"              charter --home {settings.home} policies {version.model_name} --dry-run\n"
         f"Keep it going: cd {directory} && charter --home .charter run\n"
+        f"Dashboard:    charter --home {settings.home} ui   (then open http://127.0.0.1:8050)\n"
         f"Gate report:  {gate_html}"
     )
 
