@@ -72,10 +72,17 @@ def wait_ready(url: str, process: subprocess.Popen[bytes], timeout: float = 180)
     raise SystemExit(f"server not ready: {url}")
 
 
+# With --pin: servers on core 0 with one OpenMP thread, wrk on core 1, so the two never compete
+# for a core and a log-on/log-off difference is not drowned by scheduling noise.
+PIN: dict[str, list[str]] = {"server": [], "client": []}
+
+
 def wrk(url: str, body: Path, connections: int, seconds: int, workdir: Path) -> dict[str, float]:
     script = workdir / f"post_{body.stem}.lua"
     script.write_text(LUA.format(body=body))
-    command = ["wrk", "-t", str(min(connections, 2)), "-c", str(connections), "-d", f"{seconds}s"]
+    threads = 1 if PIN["client"] else min(connections, 2)
+    command = [*PIN["client"], "wrk", "-t", str(threads), "-c", str(connections),
+               "-d", f"{seconds}s"]  # fmt: skip
     out = subprocess.run(
         [*command, "--latency", "-s", str(script), url], capture_output=True, text=True, check=True
     ).stdout
@@ -89,10 +96,12 @@ def wrk(url: str, body: Path, connections: int, seconds: int, workdir: Path) -> 
 
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    total = re.search(r"(\d+) requests in", out)
     return {
         "p50_ms": ms("50"),
         "p99_ms": ms("99"),
         "rps": rps,
+        "requests": float(total.group(1)) if total else float("nan"),
         "errors": float(errors.group(1)) if errors else 0.0,
     }
 
@@ -112,7 +121,10 @@ def in_process(model: Any, rows: pd.DataFrame, n: int) -> dict[str, float]:
 
 def start_charter(home: Path, port: int, *extra: str) -> subprocess.Popen[bytes]:
     env = {**os.environ, "CHARTER_HOME": str(home)}
-    command = [sys.executable, "-m", "charter.cli.main", "serve", "--port", str(port)]
+    if PIN["server"]:
+        env["OMP_NUM_THREADS"] = "1"
+    command = [*PIN["server"], sys.executable, "-m", "charter.cli.main", "serve",
+               "--port", str(port)]  # fmt: skip
     process = subprocess.Popen(
         [*command, "--no-access-log", *extra], env=env,
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
@@ -133,35 +145,73 @@ def start_mlflow(python: str, model_dir: Path, port: int) -> subprocess.Popen[by
     return process
 
 
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) of ``pid`` and every live descendant (the compactor child)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    pending = [pid]
+    while pending:
+        current = pending.pop()
+        try:
+            fields = Path(f"/proc/{current}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / tick
+            for task in Path(f"/proc/{current}/task").iterdir():  # any thread may have spawned
+                pending.extend(int(c) for c in (task / "children").read_text().split())
+        except (OSError, IndexError, ValueError):
+            continue
+    return total
+
+
 def logging_cost(
     home: Path, bodies: dict[int, Path], rounds: int, seconds: int, work: Path
 ) -> None:
-    """Median requests/s with the log on and off, cells interleaved round by round."""
+    """Requests/s and server CPU per request with the log on and off, cells interleaved.
+
+    Throughput on a shared 2-core VM swings by tens of percent from one 5-second cell to the
+    next; the CPU the server (and its compactor child) spends per answered request is what the
+    log adds to a CPU-bound server, and other tenants barely move it.
+    """
     ports = {"on": free_port(), "off": free_port()}
     servers = {
         "on": start_charter(home, ports["on"]),
         "off": start_charter(home, ports["off"], "--no-log"),
     }
     cells: dict[tuple[str, int, int], list[float]] = {}
+    cpu: dict[tuple[str, int, int], list[float]] = {}
+    served = {"on": 0.0, "off": 0.0}
+    start = {side: cpu_seconds(process.pid) for side, process in servers.items()}
     try:
         for _ in range(rounds):
             for n in (1, 100):
                 for c in (1, 16):
                     for side in ("on", "off"):
                         url = f"http://127.0.0.1:{ports[side]}/invocations"
-                        rps = wrk(url, bodies[n], c, seconds, work)["rps"]
-                        cells.setdefault((side, n, c), []).append(rps)
+                        before = cpu_seconds(servers[side].pid)
+                        result = wrk(url, bodies[n], c, seconds, work)
+                        used = cpu_seconds(servers[side].pid) - before
+                        cells.setdefault((side, n, c), []).append(result["rps"])
+                        served[side] += result["requests"] * n
+                        cpu.setdefault((side, n, c), []).append(1e6 * used / result["requests"])
+        time.sleep(35)  # let the log-on server's compactor take in what the last cells spooled
+        total = {side: cpu_seconds(p.pid) - start[side] for side, p in servers.items()}
     finally:
         for process in servers.values():
             process.terminate()
             process.wait(60)
-    print("| clients | rows/request | log on req/s | log off req/s | cost |")
-    print("| --- | --- | --- | --- | --- |")
+    print("| clients | rows/request | log on req/s | log off req/s | cost | "
+          "CPU µs/request on | off | CPU cost |")  # fmt: skip
+    print("| --- | --- | --- | --- | --- | --- | --- | --- |")
     for n in (1, 100):
         for c in (1, 16):
             on = statistics.median(cells[("on", n, c)])
             off = statistics.median(cells[("off", n, c)])
-            print(f"| {c} | {n} | {on:.0f} | {off:.0f} | {1 - on / off:+.1%} |")
+            cpu_on = statistics.median(cpu[("on", n, c)])
+            cpu_off = statistics.median(cpu[("off", n, c)])
+            print(f"| {c} | {n} | {on:.0f} | {off:.0f} | {1 - on / off:+.1%} | {cpu_on:.0f} | "
+                  f"{cpu_off:.0f} | {cpu_on / cpu_off - 1:+.1%} |")  # fmt: skip
+    on_row, off_row = (1e6 * total[side] / served[side] for side in ("on", "off"))
+    print(f"All cells, compaction included: {on_row:.1f} µs of server CPU per answered row with "
+          f"the log on, {off_row:.1f} µs off ({on_row / off_row - 1:+.1%}).")  # fmt: skip
 
 
 def main() -> None:
@@ -169,9 +219,15 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=8)
     parser.add_argument("--mlflow-python", default="/tmp/mlvenv/bin/python")
     parser.add_argument("--skip-charter", action="store_true", help="Only in-process and MLflow.")
+    parser.add_argument("--pin", action="store_true",
+                        help="Servers on core 0 (one OpenMP thread), wrk on core 1.")  # fmt: skip
     parser.add_argument("--logging-cost", type=int, default=0, metavar="ROUNDS",
                         help="Only log on vs off, interleaved for ROUNDS rounds.")  # fmt: skip
     args = parser.parse_args()
+    if args.pin:
+        if shutil.which("taskset") is None or (os.cpu_count() or 1) < 2:
+            raise SystemExit("--pin needs taskset and at least two cores")
+        PIN["server"], PIN["client"] = ["taskset", "-c", "0"], ["taskset", "-c", "1"]
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is not installed (apt-get install wrk)")
     work = Path(tempfile.mkdtemp(prefix="charter-serving-bench-"))
