@@ -1,10 +1,13 @@
-"""The loop closed: drifted traffic on a model trained on one population makes the retrain policy
-fire once; the retrained version passes the gate and goes to shadow, is signed off and promoted,
-and the server switches. A retrain that fails the gate, or crashes, never touches production."""
+"""The loop closed: drifted traffic sent to a live server for a model trained on one population
+makes the retrain policy fire once; the retrained version passes the gate and goes to shadow, is
+signed off and promoted, and the server switches. A retrain that fails the gate, or crashes,
+never touches production."""
 
 from __future__ import annotations
 
+import json
 import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -19,6 +22,7 @@ from charter.datasets import load_adult
 from charter.examples.adult import ADULT_FEATURES, build_pipeline
 from charter.governance import GovernanceService
 from charter.monitoring.labels import ingest_labels
+from charter.monitoring.windows import align
 from charter.policies import RetrainOptions
 from charter.registry import Registry
 from charter.scheduler import SchedulerOptions, run_pass
@@ -81,41 +85,92 @@ def _pass(registry: Registry, home: Path) -> None:
     assert not report.failed, report.failed
 
 
-def test_drift_fires_one_retrain_that_reaches_shadow_then_production(
+WINDOW = timedelta(seconds=4)
+
+
+def _burst(url: str, rows: pd.DataFrame) -> list[tuple[str, str]]:
+    """POST ``rows`` to the live server in requests of 200; (logged id, true label) per row."""
+    answered = []
+    for start in range(0, len(rows), 200):
+        chunk = rows.iloc[start : start + 200]
+        records = json.loads(chunk[list(ADULT_FEATURES)].to_json(orient="records"))
+        answer = httpx.post(f"{url}/v1/models/{MODEL}/predict",
+                            json={"records": records, "explain": False}, timeout=60)  # fmt: skip
+        answer.raise_for_status()
+        request_id = answer.json()["request_id"]
+        answered += [(f"{request_id}-{i}", str(y)) for i, y in enumerate(chunk["income"])]
+    return answered
+
+
+def _sleep_until(moment: datetime) -> None:
+    time.sleep(max((moment - datetime.now(UTC)).total_seconds(), 0.0))
+
+
+def test_served_drift_fires_one_retrain_that_reaches_shadow_then_production(
     tmp_path: Path, young: tuple[Pipeline, pd.DataFrame]
 ) -> None:
-    registry, home, logged = _loop_home(tmp_path, young, "charter.examples.adult:train_model")
-    # Labels arrive for every logged prediction (the delayed ground truth).
-    ingest_labels(registry, MODEL, logged, id_column="request_id", label_column="income",
-                  home=home)  # fmt: skip
-    _pass(registry, home)
+    model, rows = young
+    text = charter_text(
+        monitoring__window="4s",  # four-second windows, so four of them pass within the test
+        policies=[RETRAIN],
+        validation=GATE,
+        retraining={"entrypoint": "charter.examples.adult:train_model", "auto_promote": "shadow"},
+    )
+    home = tmp_path / "home"
+    registry, _ = production_registry(home, model, write_charter(tmp_path, text), rows)
     store = registry.store
-    fired = [e for e in store.list_events(MODEL) if e.action == "policy.fired"]
-    assert len(fired) == 1  # two drifted windows fire it; the third holds
-    (done,) = [e for e in store.list_events(MODEL) if e.action == "policy.retrain_done"]
-    assert done.after is not None and done.after["outcome"]["version"] == 2
-    retrained = store.get_version(MODEL, 2)
-    assert retrained.registered_by == "policy:retrain:drift.psi.max>0.25x2"
-    assert "labelled from the prediction log" in retrained.description
-    assert store.get_alias(MODEL, "shadow").version == 2
-    assert store.get_alias(MODEL, "production").version == 1
-    # Monitoring saw the drop too: realized ROC AUC of the older windows below the steady ones.
-    auc = {p.window_start: p.value for p in store.list_points(MODEL, metric="performance.roc_auc")}
-    steady = [auc[T0 + h * HOUR] for h in (0, 1)]
-    drifted = [auc[T0 + h * HOUR] for h in (2, 3, 4)]
-    assert max(drifted) < min(steady)
-
-    # Sign-off through the same rules as the CLI: an independent validator re-runs the gate
-    # (the policy both registered and gated v2), three roles approve, ops promote; the server
-    # follows.
     settings = Settings.from_env(home=home, environ={})
-    holdout = load_adult().test.sample(n=1500, random_state=5)
-    report = validate(registry, f"{MODEL}@2", holdout, run_by="val@bank", skip=("latency",))
-    assert report.passed, [f"{c.name}: {c.reason}" for c in report.failures]
-    governance = GovernanceService(store, notifier=_Quiet())
-    row = {k: v for k, v in logged[list(ADULT_FEATURES)].iloc[0].items() if not pd.isna(v)}
+    test = load_adult().test
+    steady, older = test[test["age"] < 40], test[test["age"] >= 50]
     options = ServeOptions(poll_seconds=0.2, compile_onnx=False, compact_every_seconds=0)
     with run_in_background(settings, options=options) as server:
+        # One steady window, then three windows of older customers, through the live server.
+        first = align(datetime.now(UTC), WINDOW) + 2 * WINDOW
+        answered = []
+        for i in range(4):
+            _sleep_until(first + i * WINDOW + timedelta(milliseconds=200))
+            source = steady if i == 0 else older
+            answered += _burst(server.url, source.sample(n=400, random_state=i))
+        _sleep_until(first + 4 * WINDOW + timedelta(seconds=6))  # the last window is over
+        # The delayed ground truth arrives for every answered row, then one scheduler pass.
+        labels = pd.DataFrame(answered, columns=["request_id", "income"])
+        ingest_labels(registry, MODEL, labels, id_column="request_id", label_column="income",
+                      home=home)  # fmt: skip
+        report = run_pass(
+            registry,
+            SchedulerOptions(
+                home=home,
+                checks=(),
+                retraining=RetrainOptions(home=home, base_dir=HERE, skip=("latency",)),
+            ),
+        )
+        assert not report.failed, report.failed
+        monitored = [j.slot for j in report.jobs if j.job == "monitor"]
+        assert monitored[-4:] == [first + i * WINDOW for i in range(4)]
+
+        fired = [e for e in store.list_events(MODEL) if e.action == "policy.fired"]
+        assert len(fired) == 1  # two drifted windows fire it; the third holds
+        (done,) = [e for e in store.list_events(MODEL) if e.action == "policy.retrain_done"]
+        assert done.after is not None and done.after["outcome"]["version"] == 2
+        retrained = store.get_version(MODEL, 2)
+        assert retrained.registered_by == "policy:retrain:drift.psi.max>0.25x2"
+        assert "labelled from the prediction log" in retrained.description
+        assert store.get_alias(MODEL, "shadow").version == 2
+        assert store.get_alias(MODEL, "production").version == 1
+        # Monitoring saw the drop too: realized ROC AUC of the older windows below the steady one.
+        auc = {p.window_start: p.value for p in store.list_points(MODEL,
+               metric="performance.roc_auc")}  # fmt: skip
+        drifted = [auc[first + i * WINDOW] for i in (1, 2, 3)]
+        assert max(drifted) < auc[first]
+
+        # Sign-off through the same rules as the CLI: an independent validator re-runs the gate
+        # (the policy both registered and gated v2), three roles approve, ops promote; the
+        # server follows.
+        holdout = test.sample(n=1500, random_state=5)
+        gate = validate(registry, f"{MODEL}@2", holdout, run_by="val@bank", skip=("latency",))
+        assert gate.passed, [f"{c.name}: {c.reason}" for c in gate.failures]
+        governance = GovernanceService(store, notifier=_Quiet())
+        row = {k: v for k, v in steady[list(ADULT_FEATURES)].iloc[0].items() if not pd.isna(v)}
         assert _served_version(server.url, row) == 1
         for role, person in REVIEWERS.items():
             governance.approve(f"{MODEL}@2", role=role, by=person, note="retrain reviewed")
