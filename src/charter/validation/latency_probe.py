@@ -78,6 +78,20 @@ def measure(
     }
 
 
+def _own_peak_kib() -> float:
+    """This process's own peak resident set, KiB.
+
+    ``VmHWM`` where Linux has it: a process started with ``subprocess`` inherits its parent's
+    peak in ``ru_maxrss``, which would report the gate's memory as the probe's.
+    """
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            return next(float(line.split()[1]) for line in status if line.startswith("VmHWM:"))
+    except (OSError, StopIteration, ValueError):
+        peak = float(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+        return peak / 1024.0 if sys.platform == "darwin" else peak  # bytes on macOS
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Time a registered version in a fresh process.")
     parser.add_argument("--ref", required=True)
@@ -96,17 +110,3 @@ def main(argv: list[str] | None = None) -> int:
 
 if __name__ == "__main__":
     raise SystemExit(main())
-
-
-def _own_peak_kib() -> float:
-    """This process's own peak resident set, KiB.
-
-    ``VmHWM`` where Linux has it: a process started with ``subprocess`` inherits its parent's
-    peak in ``ru_maxrss``, which would report the gate's memory as the probe's.
-    """
-    try:
-        with open("/proc/self/status", encoding="ascii") as status:
-            return next(float(line.split()[1]) for line in status if line.startswith("VmHWM:"))
-    except (OSError, StopIteration, ValueError):
-        peak = float(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
-        return peak / 1024.0 if sys.platform == "darwin" else peak  # bytes on macOS
