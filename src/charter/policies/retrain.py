@@ -211,34 +211,32 @@ def _datasets(
     logged = logged[[c for c in base.columns if c in logged.columns]].copy()
     if len(logged):
         logged[target] = _like(logged[target], base[target])
+    base, logged = _labelled(base, target), _labelled(logged, target)
     if spec.holdout is not None:
-        train = pd.concat([base, logged], ignore_index=True) if len(logged) else base
-        return _labelled(train, target), _read_glob(spec.holdout, options.base_dir), len(logged)
+        return _stack(base, logged), _read_glob(spec.holdout, options.base_dir), len(logged)
     # Hold out recent labelled traffic when there is enough: both the champion and the new
     # version are then judged on today's population, on rows neither was trained on.
-    logged = _labelled(logged, target) if len(logged) else logged
-    fresh_enough = (
-        round(len(logged) * spec.holdout_share) >= requirements_of(charter).min_holdout_rows
-    )
-    pool = (
-        logged
-        if fresh_enough
-        else _labelled(
-            pd.concat([base, logged], ignore_index=True) if len(logged) else base, target
-        )
-    )
+    fresh = round(len(logged) * spec.holdout_share) >= requirements_of(charter).min_holdout_rows
+    pool = logged if fresh else _stack(base, logged)
     order = np.random.default_rng(_HOLDOUT_SEED).permutation(len(pool))
     cut = round(len(pool) * spec.holdout_share)
     held, kept = np.sort(order[:cut]), np.sort(order[cut:])
     holdout = pool.iloc[held].reset_index(drop=True)
-    if fresh_enough:
-        train = pd.concat([base, logged.iloc[kept]], ignore_index=True)
-        return _labelled(train, target), holdout, len(kept)
-    n_logged = int((kept >= len(base)).sum()) if len(logged) else 0
-    return pool.iloc[kept].reset_index(drop=True), holdout, n_logged
+    if fresh:
+        return _stack(base, logged.iloc[kept]), holdout, len(kept)
+    return pool.iloc[kept].reset_index(drop=True), holdout, int((kept >= len(base)).sum())
+
+
+def _stack(first: pd.DataFrame, second: pd.DataFrame) -> pd.DataFrame:
+    """``first`` then ``second``, renumbered; an empty ``second`` adds nothing (and no dtypes)."""
+    if not len(second):
+        return first
+    return pd.concat([first, second], ignore_index=True)
 
 
 def _labelled(frame: pd.DataFrame, target: str) -> pd.DataFrame:
+    if target not in frame.columns:  # an empty log has no columns to speak of
+        return frame
     return frame.dropna(subset=[target]).reset_index(drop=True)
 
 

@@ -188,9 +188,6 @@ def _claim(
     registry: Registry, options: SchedulerOptions, name: str, job: JobKind, slot: datetime
 ) -> JobSlot | None:
     """Claim a slot unless it is done, held by a live scheduler or out of attempts."""
-    earlier = [s for s in registry.store.list_jobs(name, job, since=slot) if s.slot == slot]
-    if earlier and earlier[0].status == "failed" and earlier[0].attempts >= MAX_ATTEMPTS:
-        return None
     return registry.store.claim_job(
         name,
         job,
@@ -199,6 +196,7 @@ def _claim(
         now=datetime.now(UTC),
         lease=options.lease,
         is_dead=is_dead,
+        max_attempts=MAX_ATTEMPTS,
     )
 
 
@@ -265,10 +263,10 @@ def _due_windows(
 ) -> Iterator[tuple[datetime, datetime]]:
     """Closed monitoring windows after the newest one done, oldest first."""
     length = charter.monitoring.window
-    done = [s for s in registry.store.list_jobs(name, "monitor") if s.status == "done"]
-    if done:
-        until = done[-1].detail.get("until")
-        start = datetime.fromisoformat(until) if until else done[-1].slot + length
+    done = registry.store.last_done_job(name, "monitor")
+    if done is not None:
+        until = done.detail.get("until")
+        start = datetime.fromisoformat(until) if until else done.slot + length
     else:
         first = first_logged_at(default_log_dir(options.home), name)
         if first is None:

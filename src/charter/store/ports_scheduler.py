@@ -52,12 +52,13 @@ class SchedulerPort(abc.ABC):
         now: datetime,
         lease: timedelta,
         is_dead: Callable[[str], bool] = lambda owner: False,
+        max_attempts: int | None = None,
     ) -> JobSlot | None:
         """Claim ``job``'s ``slot`` of model ``name`` for ``owner``; None when it is not free.
 
-        Free means: never claimed, ``failed``, or ``running`` under a lease that ended before
-        ``now`` or an owner for which ``is_dead`` is true. Raise ``NotFoundError`` for an
-        unknown model.
+        Free means: never claimed, ``failed`` fewer than ``max_attempts`` times (any number
+        when None), or ``running`` under a lease that ended before ``now`` or an owner for
+        which ``is_dead`` is true. Raise ``NotFoundError`` for an unknown model.
         """
 
     @abc.abstractmethod
@@ -73,6 +74,10 @@ class SchedulerPort(abc.ABC):
         detail: dict[str, Any] | None = None,
     ) -> bool:
         """Mark a slot ``owner`` holds as finished; False (writing nothing) if it lost the slot."""
+
+    @abc.abstractmethod
+    def last_done_job(self, name: str, job: JobKind) -> JobSlot | None:
+        """The latest-slot ``done`` slot of ``job`` of model ``name``, if any (one row read)."""
 
     @abc.abstractmethod
     def list_jobs(

@@ -55,9 +55,17 @@ class SqlSchedulerJob(Base):
         )
 
 
-def _held(row: SqlSchedulerJob, now: datetime, is_dead: Callable[[str], bool]) -> bool:
-    """Whether a live claimer still holds ``row`` (running, lease not over, owner not dead)."""
-    return row.status == "running" and row.lease_until > now and not is_dead(row.owner)
+def _free(
+    row: SqlSchedulerJob,
+    now: datetime,
+    is_dead: Callable[[str], bool],
+    max_attempts: int | None,
+) -> bool:
+    """Whether a claimed slot may be taken: failed with attempts left, or running under a
+    lease that ended or an owner that died."""
+    if row.status == "failed":
+        return max_attempts is None or row.attempts < max_attempts
+    return row.status == "running" and (row.lease_until <= now or is_dead(row.owner))
 
 
 def _check_job(job: str) -> None:
@@ -98,6 +106,7 @@ class SqlSchedulerMixin:
         now: datetime,
         lease: timedelta,
         is_dead: Callable[[str], bool] = lambda owner: False,
+        max_attempts: int | None = None,
     ) -> JobSlot | None:
         _check_job(job)
 
@@ -106,7 +115,7 @@ class SqlSchedulerMixin:
             if row is None:
                 row = SqlSchedulerJob(model_id=model.id, job=job, slot=slot, attempts=0)
                 session.add(row)
-            elif row.status == "done" or _held(row, now, is_dead):
+            elif not _free(row, now, is_dead, max_attempts):
                 return None
             row.status, row.owner, row.attempts = "running", owner, row.attempts + 1
             row.claimed_at, row.lease_until = now, now + lease
@@ -137,6 +146,23 @@ class SqlSchedulerMixin:
             return True
 
         return self._tx.run(f"finishing the {job} slot {slot.isoformat()} of {name!r}", work)
+
+    def last_done_job(self, name: str, job: JobKind) -> JobSlot | None:
+        def work(session: Session) -> JobSlot | None:
+            model = self._model(session, name)
+            row = session.scalars(
+                select(SqlSchedulerJob)
+                .where(
+                    SqlSchedulerJob.model_id == model.id,
+                    SqlSchedulerJob.job == job,
+                    SqlSchedulerJob.status == "done",
+                )
+                .order_by(SqlSchedulerJob.slot.desc())
+                .limit(1)
+            ).one_or_none()
+            return None if row is None else row.to_entity(name)
+
+        return self._tx.run(f"reading the last {job} slot of {name!r}", work, read_only=True)
 
     def list_jobs(
         self, name: str, job: JobKind | None = None, *, since: datetime | None = None
