@@ -36,6 +36,11 @@ def serve_cmd(
         True, "--log/--no-log", help="Write the prediction log (the charter may require it)."
     ),
     fsync: bool = typer.Option(False, help="fsync the spool on every request (power-cut safe)."),
+    compact_every: float = typer.Option(
+        30.0,
+        min=0,
+        help="Seconds between spool compactions to Parquet (0: never; use `charter log compact`).",
+    ),
     poll_seconds: float = typer.Option(1.0, min=0.1, help="How often to re-read the registry."),
     allow_unpromoted: bool = typer.Option(
         False, help="Serve a model's latest version when it has no production version."
@@ -60,6 +65,7 @@ def serve_cmd(
         batch=BatchOptions(max_rows=batch_max_rows, max_wait_ms=batch_max_wait_ms),
         log_predictions=log_predictions,
         fsync=fsync,
+        compact_every_seconds=compact_every,
     )
     os.environ[OPTIONS_ENV] = options_to_env(options)
     os.environ["CHARTER_HOME"] = str(settings.home)

@@ -33,7 +33,15 @@ from charter.predlog import fastjson
 from charter.predlog.pii import CharterLike, apply_pii_policy, keyed_hash
 from charter.predlog.records import SOURCES, PredictionRecord, plain
 
-__all__ = ["Block", "LogPlan", "encode_block", "expand_line", "parse_line"]
+__all__ = [
+    "Block",
+    "LogPlan",
+    "check_block",
+    "encode_block",
+    "expand_line",
+    "load_line",
+    "parse_line",
+]
 
 _ORJSON_OPTIONS = (
     0
@@ -155,7 +163,8 @@ def encode_block(
     for name, values in (*inputs.items(), *columns.items()):
         if len(values) != n:
             raise DataError(f"column {name!r} holds {len(values)} values for {n} request ids")
-    block = {
+    utc = at if at.tzinfo is UTC else at.astimezone(UTC)
+    block: dict[str, Any] = {
         "request_ids": list(request_ids),
         "model": model,
         "version": int(version),
@@ -163,7 +172,7 @@ def encode_block(
         "inputs": inputs,
         "outputs": columns,
         "latency_ms": None if latency_ms is None else float(latency_ms),
-        "at": at.astimezone(UTC).isoformat(),
+        "at": utc,  # orjson writes a datetime exactly as ``isoformat`` does
         "run_id": run_id,
     }
     if (
@@ -173,6 +182,7 @@ def encode_block(
             return bytes(fastjson.orjson.dumps(block, default=_scalar, option=_ORJSON_OPTIONS))
         except TypeError:  # something it cannot hold: the standard library's path decides
             pass
+    block["at"] = utc.isoformat()
     try:
         text = json.dumps(block, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
     except (TypeError, ValueError):  # a NaN or a NumPy scalar in a plain list: scan the columns
@@ -221,40 +231,79 @@ class Block:
         ]
 
 
+def load_line(line: str | bytes) -> dict[str, Any]:
+    """The JSON object of one spool line; ``ValueError`` when the line is not one.
+
+    ``orjson`` (the ``fast`` extra) reads a line several times faster than ``json``; a line it
+    refuses (``NaN`` from the standard library's last-resort encoding) goes to ``json``.
+    """
+    data: Any = None
+    if fastjson.orjson is not None:
+        try:
+            data = fastjson.orjson.loads(line)
+        except fastjson.orjson.JSONDecodeError:
+            data = None
+    if data is None:
+        data = json.loads(line)
+    if type(data) is not dict:
+        raise ValueError("a spool line must be a JSON object")
+    return data
+
+
+def check_block(data: dict[str, Any]) -> str:
+    """Check a block line's object in place; its time as UTC ISO text (``YYYY-MM-DDTHH:…``).
+
+    Raises ``ValueError``/``KeyError``/``DataError`` for a line that is not a valid block.
+    """
+    ids = data["request_ids"]
+    if type(ids) is not list:
+        raise ValueError("request_ids must be a list")
+    n = len(ids)
+    for key in ("inputs", "outputs"):
+        columns = data.get(key) or {}
+        if type(columns) is not dict:
+            raise ValueError(f"{key} must be an object of columns")
+        values = columns.values()  # two C-level passes; the loop below only names the culprit
+        if set(map(type, values)) - {list} or set(map(len, values)) - {n}:
+            for name, column in columns.items():
+                if type(column) is not list or len(column) != n:
+                    raise ValueError(f"column {name!r} does not hold one value per request id")
+        data[key] = columns
+    if data["source"] not in SOURCES:
+        raise DataError(f"unknown source {data['source']!r}")
+    return utc_text(data["at"])
+
+
+def utc_text(text: Any) -> str:
+    """An aware ISO time as UTC ISO text; our writers' own form is returned as it is."""
+    at = datetime.fromisoformat(text)
+    if at.tzinfo is None:
+        raise DataError("at must carry a time zone")
+    if at.tzinfo is UTC and len(text) in (25, 32) and text[4] == text[7] == "-" and text[10] == "T":
+        return str(text)  # already what ``isoformat`` writes for UTC (saves re-formatting)
+    return at.astimezone(UTC).isoformat()
+
+
 def parse_line(line: str | bytes) -> Block | PredictionRecord:
     """One spool line: a ``Block``, or the ``PredictionRecord`` of a row line.
 
     Raises ``ValueError`` (or ``KeyError``/``TypeError``/``DataError``) for a line that is not
     one: the compactor counts those as bad lines.
     """
-    data = json.loads(line)
-    if not isinstance(data, dict):
-        raise ValueError("a spool line must be a JSON object")
-    ids = data.get("request_ids")
-    if ids is None:
+    data = load_line(line)
+    if data.get("request_ids") is None:
         return PredictionRecord.from_dict(data)
-    if not isinstance(ids, list):
-        raise ValueError("request_ids must be a list")
-    inputs, outputs = data.get("inputs") or {}, data.get("outputs") or {}
-    for name, values in (*inputs.items(), *outputs.items()):
-        if not isinstance(values, list) or len(values) != len(ids):
-            raise ValueError(f"column {name!r} does not hold one value per request id")
-    source = data["source"]
-    if source not in SOURCES:
-        raise DataError(f"unknown source {source!r}")
-    at = datetime.fromisoformat(data["at"])
-    if at.tzinfo is None:
-        raise DataError("at must carry a time zone")
+    at = datetime.fromisoformat(check_block(data))
     latency = data.get("latency_ms")
     return Block(
-        request_ids=ids,
+        request_ids=data["request_ids"],
         model=str(data["model"]),
         version=int(data["version"]),
-        source=str(source),
-        inputs=inputs,
-        outputs=outputs,
+        source=str(data["source"]),
+        inputs=data["inputs"],
+        outputs=data["outputs"],
         latency_ms=None if latency is None else float(latency),
-        at=at.astimezone(UTC),
+        at=at,
         run_id=data.get("run_id"),
     )
 

@@ -33,7 +33,7 @@ from charter.predlog import (
     default_spool_dir,
     load_hash_key,
 )
-from charter.predlog.compactor import exit_with_parent
+from charter.predlog.compactor import compactor_child
 from charter.registry import Registry
 from charter.server import admin, oip, routes
 from charter.server.context import ServerContext
@@ -61,7 +61,7 @@ async def _compact_forever(spool_dir: str, log_dir: str, every: float) -> None:
         return ProcessPoolExecutor(
             max_workers=1,
             mp_context=context,
-            initializer=exit_with_parent,  # a SIGKILLed server leaves no compactor behind
+            initializer=compactor_child,  # niced; a SIGKILLed server leaves no compactor behind
             initargs=(os.getpid(),),
         )
 

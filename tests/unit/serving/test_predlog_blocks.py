@@ -211,3 +211,45 @@ def test_the_orjson_and_json_paths_write_the_same_records(
     assert json.loads(fast) == json.loads(slow)
     assert expand_line(fast) == expand_line(slow)
     assert expand_line(fast)[1].outputs["score"] is None
+
+
+def test_compaction_keeps_every_line_its_own_row_and_refuses_bad_ones_whole(
+    tmp_path: Path, charter: Charter
+) -> None:
+    """Single-row blocks take the compactor's fast path; a bad line never shifts a column."""
+    spool, log = tmp_path / "spool", tmp_path / "log"
+    good = [_block(charter, {"age": [20 + i]}, 1).replace(b'"r-0"', f'"q{i}"'.encode())
+            for i in range(3)]  # fmt: skip
+    bad_version = good[0].replace(b'"version":2', b'"version":"two"').replace(b'"q0"', b'"bad"')
+    nan_line = good[0].replace(b"[20]", b"[NaN]").replace(b'"q0"', b'"nan"')  # json's own NaN
+    other_zone = good[0].replace(b"+00:00", b"+02:00").replace(b'"q0"', b'"zone"')
+    with SpoolWriter(spool) as writer:
+        writer.append_encoded(b"".join([good[0], bad_version, good[1], nan_line, other_zone]))
+        writer.append_encoded(good[2])
+    result = compact(spool, log)
+    assert (result.records_written, result.bad_lines) == (5, 1)
+    frame = expand_log(read_log(log, "adult-income")).set_index("request_id")
+    assert sorted(frame.index) == ["nan", "q0", "q1", "q2", "zone"]
+    assert [frame.loc[r, "age"] for r in ("q0", "q1", "q2")] == [20, 21, 22]
+    assert _missing(frame.loc["nan", "age"]), "a NaN the standard library wrote reads as missing"
+    times = read_log(log, "adult-income").to_pandas().set_index("request_id")["at"]
+    assert times["zone"] == pd.Timestamp(AT) - pd.Timedelta(hours=2), "converted to UTC"
+    assert times["q0"] == pd.Timestamp(AT)
+
+
+def test_times_arrow_cannot_read_still_reach_the_log(tmp_path: Path, charter: Charter) -> None:
+    """A UTC offset written with seconds passes Python's parser but not Arrow's cast."""
+    from charter.predlog.blocks import utc_text
+
+    odd = "2026-05-01T12:00:00.123+00:00:00"
+    assert utc_text(odd) == odd, "the canonical shape is kept as written"
+    spool, log = tmp_path / "spool", tmp_path / "log"
+    line = json.loads(_block(charter, {"age": [30]}, 1))
+    line["at"] = odd
+    with SpoolWriter(spool) as writer:
+        writer.append_encoded(json.dumps(line).encode() + b"\n")
+    assert compact(spool, log).records_written == 1
+    (at,) = read_log(log, "adult-income").column("at").to_pylist()
+    assert at == AT.replace(microsecond=123000)
+    with pytest.raises(DataError, match="time zone"):
+        utc_text("2026-05-01T12:00:00")

@@ -135,3 +135,18 @@ def test_records_refuse_naive_times_and_unknown_sources() -> None:
         record(1, at=datetime(2024, 1, 1))
     with pytest.raises(DataError, match="source must be one of"):
         PredictionRecord("r", "m", 1, "live", {}, {}, None, T0)  # type: ignore[arg-type]
+
+
+def test_the_servers_compactor_process_yields_the_cpu_to_answering() -> None:
+    """The serving app's compactor child runs at nice +10 (see ``compactor_child``)."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    from charter.predlog.compactor import compactor_child
+
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(
+        1, mp_context=context, initializer=compactor_child, initargs=(os.getpid(),)
+    ) as pool:
+        child = pool.submit(os.nice, 0).result(timeout=120)
+    assert child == min(os.nice(0) + 10, 19)
