@@ -34,6 +34,7 @@ import pyarrow.parquet as pq
 from charter.errors import StorageError
 from charter.metrics.profile import Profile, ReferenceSpec, profile_data
 from charter.predlog import LOG_SCHEMA, expand_log
+from charter.predlog.reader import conform
 
 __all__ = [
     "BATCH_ROWS",
@@ -195,18 +196,6 @@ def _aware(moment: datetime) -> datetime:
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
-def _conform(batch: pa.RecordBatch) -> pa.Table:
-    """A batch with ``LOG_SCHEMA``'s columns and types (an older part may lack a column)."""
-    names = batch.schema.names
-    columns = [
-        batch.column(names.index(f.name)).cast(f.type)
-        if f.name in names
-        else pa.nulls(batch.num_rows, f.type)
-        for f in LOG_SCHEMA
-    ]
-    return pa.Table.from_arrays(columns, schema=LOG_SCHEMA)
-
-
 def scan_part(task: ScanTask) -> PartScan:
     """Stream one part's rows in ``[start, end)`` (see the module docstring); picklable.
 
@@ -221,7 +210,7 @@ def scan_part(task: ScanTask) -> PartScan:
         file = pq.ParquetFile(task.part, pre_buffer=False, buffer_size=_BUFFER_BYTES)
         groups = [g for g in range(file.num_row_groups) if _overlaps(file, g, task)]
         for batch in file.iter_batches(batch_size=task.batch_rows, row_groups=groups):
-            table = _conform(batch)
+            table = conform(batch)
             table = table.filter(
                 pc.and_(pc.greater_equal(table["at"], low), pc.less(table["at"], high))
             )

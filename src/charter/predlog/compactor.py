@@ -23,7 +23,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from charter.errors import DataError, StorageError
@@ -41,6 +43,8 @@ __all__ = [
     "partition_dir",
 ]
 
+# What ``read_log`` returns. A part stores ``inputs`` and ``outputs`` as typed struct columns
+# (or, where Arrow cannot type them, and in parts written before that, as this JSON text).
 LOG_SCHEMA = pa.schema(
     [
         ("request_id", pa.string()),
@@ -125,15 +129,80 @@ def _writer_alive(stem: str) -> bool:
     return True
 
 
+class _Fields:
+    """The inputs (or outputs) of one part as typed columns, gathered list by list.
+
+    A block's columns are appended whole (``list.extend``); a name a line lacks is padded with
+    nulls, so every column always holds one value per row of the part. Rows of a line with no
+    fields at all (an error record's inputs) are null as a whole, and read back as ``{}``.
+    """
+
+    def __init__(self) -> None:
+        self.columns: dict[str, list[Any]] = {}
+        self.rows = 0
+        self.empty: list[tuple[int, int]] = []  # (first row, rows) of lines with no fields
+
+    def add(self, columns: dict[str, list[Any]], n: int) -> None:
+        if not columns:
+            self.empty.append((self.rows, n))
+        known = self.columns
+        for name, values in columns.items():
+            found = known.get(name)
+            if found is None:
+                found = known[name] = [None] * self.rows
+            found.extend(values)
+        self.rows += n
+        if len(columns) != len(known):  # a name this line lacks: null for its rows
+            for found in known.values():
+                if len(found) < self.rows:
+                    found.extend([None] * (self.rows - len(found)))
+
+    def array(self) -> pa.Array:
+        """A struct column (one typed field per name), or JSON text per row when Arrow cannot
+        type a field (a value whose JSON type changes between rows, an integer past 64 bits)."""
+        empty = np.zeros(self.rows, dtype=bool)
+        for first, n in self.empty:
+            empty[first : first + n] = True
+        if self.columns:
+            try:
+                fields = [_typed(values) for values in self.columns.values()]
+            except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError):
+                pass
+            else:
+                names = list(self.columns)
+                mask = pa.array(empty) if self.empty else None
+                return pa.StructArray.from_arrays(fields, names=names, mask=mask)
+        texts = _rows_json(self.columns, self.rows)
+        for i in np.flatnonzero(empty).tolist():
+            texts[i] = "{}"
+        return pa.array(texts, pa.string())
+
+
+def _typed(values: list[Any]) -> pa.Array:
+    array = pa.array(values)
+    if pa.types.is_floating(array.type) and array.null_count < len(array):
+        nan = pc.is_nan(array)  # only the standard library's JSON reads NaN: log it as null
+        if pc.any(nan).as_py():
+            array = pc.if_else(nan, pa.scalar(None, array.type), array)
+    return array
+
+
 class _Part:
     """The columns of one (model, day) part, filled line by line without a record per row.
 
+    Inputs and outputs are stored as typed struct columns: a block's columns go into Parquet
+    without a JSON object per row (that cost the compactor ~10 µs a row, a sixth of what
+    serving a 100-row request costs per row). ``read_log`` gives them back as JSON text.
     Times are kept as UTC ISO text and converted by Arrow in one call: building a timestamp
     column from aware ``datetime`` objects cost ~25 µs a row, more than the rest of compaction.
     """
 
+    _SCALARS = ("request_id", "model", "version", "source", "latency_ms", "at", "run_id")
+
     def __init__(self) -> None:
-        self.columns: dict[str, list[Any]] = {name: [] for name in LOG_SCHEMA.names}
+        self.columns: dict[str, list[Any]] = {name: [] for name in self._SCALARS}
+        self.inputs = _Fields()
+        self.outputs = _Fields()
 
     def add_row(self, record: PredictionRecord) -> None:
         c = self.columns
@@ -141,11 +210,11 @@ class _Part:
         c["model"].append(record.model)
         c["version"].append(int(record.version))
         c["source"].append(record.source)
-        c["inputs"].append(_dumps(record.inputs))
-        c["outputs"].append(_dumps(record.outputs))
         c["latency_ms"].append(record.latency_ms)
         c["at"].append(record.at.astimezone(UTC).isoformat())
         c["run_id"].append(record.run_id)
+        self.inputs.add({name: [value] for name, value in record.inputs.items()}, 1)
+        self.outputs.add({name: [value] for name, value in record.outputs.items()}, 1)
 
     def add_block(self, data: dict[str, Any], at: str) -> None:
         """A block line's object, already checked by ``check_block``; ``at`` its UTC ISO time."""
@@ -160,30 +229,30 @@ class _Part:
             c["model"].append(model)
             c["version"].append(version)
             c["source"].append(data["source"])
-            c["inputs"].append(_dumps({k: v[0] for k, v in data["inputs"].items()}))
-            c["outputs"].append(_dumps({k: v[0] for k, v in data["outputs"].items()}))
             c["latency_ms"].append(latency)
             c["at"].append(at)
             c["run_id"].append(data.get("run_id"))
-            return
-        c["request_id"].extend(i if type(i) is str else str(i) for i in ids)
-        c["model"].extend([model] * n)
-        c["version"].extend([version] * n)
-        c["source"].extend([data["source"]] * n)
-        c["inputs"].extend(_rows_json(data["inputs"], n))
-        c["outputs"].extend(_rows_json(data["outputs"], n))
-        c["latency_ms"].extend([latency] * n)
-        c["at"].extend([at] * n)
-        c["run_id"].extend([data.get("run_id")] * n)
+        else:
+            c["request_id"].extend(i if type(i) is str else str(i) for i in ids)
+            c["model"].extend([model] * n)
+            c["version"].extend([version] * n)
+            c["source"].extend([data["source"]] * n)
+            c["latency_ms"].extend([latency] * n)
+            c["at"].extend([at] * n)
+            c["run_id"].extend([data.get("run_id")] * n)
+        self.inputs.add(data["inputs"], n)
+        self.outputs.add(data["outputs"], n)
 
     def table(self) -> pa.Table:
-        arrays = [
-            _times(self.columns[field.name], field.type)
-            if field.name == "at"
-            else pa.array(self.columns[field.name], field.type)
-            for field in LOG_SCHEMA
-        ]
-        return pa.Table.from_arrays(arrays, schema=LOG_SCHEMA)
+        arrays = {
+            "inputs": self.inputs.array(),
+            "outputs": self.outputs.array(),
+            "at": _times(self.columns["at"], LOG_SCHEMA.field("at").type),
+        }
+        for name in self._SCALARS:
+            if name not in arrays:
+                arrays[name] = pa.array(self.columns[name], LOG_SCHEMA.field(name).type)
+        return pa.table({name: arrays[name] for name in LOG_SCHEMA.names})
 
     def __len__(self) -> int:
         return len(self.columns["request_id"])
@@ -198,6 +267,7 @@ def _times(texts: list[str], kind: pa.DataType) -> pa.Array:
 
 
 def _rows_json(columns: dict[str, list[Any]], n: int) -> list[str]:
+    """One JSON object per row (the fallback of ``_Fields.array``)."""
     if not columns:
         return ["{}"] * n
     names = list(columns)

@@ -20,7 +20,15 @@ from charter.predlog.compactor import LOG_SCHEMA, partition_dir
 
 _JSON_BLOCK = 4 * 1024 * 1024  # larger than any one logged row (else the lenient path)
 
-__all__ = ["PurgeResult", "expand_log", "first_logged_at", "logged_models", "purge", "read_log"]
+__all__ = [
+    "PurgeResult",
+    "conform",
+    "expand_log",
+    "first_logged_at",
+    "logged_models",
+    "purge",
+    "read_log",
+]
 
 
 @dataclass(frozen=True)
@@ -88,7 +96,7 @@ def read_log(
                 continue
             for part in sorted(folder.glob("part-*.parquet")):
                 try:
-                    tables.append(pq.read_table(part, schema=LOG_SCHEMA))
+                    tables.append(conform(pq.read_table(part)))
                 except (OSError, pa.ArrowInvalid) as exc:
                     raise StorageError(f"cannot read log part {part}: {exc}") from exc
     table = pa.concat_tables(tables) if tables else LOG_SCHEMA.empty_table()
@@ -99,6 +107,38 @@ def read_log(
     if high is not None:
         table = table.filter(pc.less(table["at"], pa.scalar(high, LOG_SCHEMA.field("at").type)))
     return table
+
+
+def conform(table: pa.Table | pa.RecordBatch) -> pa.Table:
+    """A part's rows in ``LOG_SCHEMA``: struct inputs/outputs as JSON text, types cast, and
+    columns an older part lacks as nulls."""
+    names = table.schema.names
+    columns = []
+    for field in LOG_SCHEMA:
+        if field.name not in names:
+            columns.append(pa.nulls(table.num_rows, field.type))
+            continue
+        column = table.column(names.index(field.name))
+        if field.name in _OBJECTS and pa.types.is_struct(column.type):
+            column = _json_text(column)
+        columns.append(column.cast(field.type))
+    return pa.Table.from_arrays(columns, schema=LOG_SCHEMA)
+
+
+_OBJECTS = ("inputs", "outputs")
+
+
+def _json_text(column: pa.Array | pa.ChunkedArray) -> pa.ChunkedArray:
+    """One JSON object per row of a struct column, written by DuckDB's ``to_json`` in C++;
+    a null row (a record with no fields) is ``{}``."""
+    import duckdb
+
+    with duckdb.connect() as connection:
+        connection.register("log_part", pa.table({"objects": column}))
+        texts = connection.sql(
+            "SELECT coalesce(to_json(objects)::VARCHAR, '{}') AS j FROM log_part"
+        )
+        return texts.to_arrow_table().column("j")
 
 
 def first_logged_at(log_dir: str | Path, model: str) -> datetime | None:

@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pytest
 
 from charter.contract import Charter, parse_charter
@@ -253,3 +254,46 @@ def test_times_arrow_cannot_read_still_reach_the_log(tmp_path: Path, charter: Ch
     assert at == AT.replace(microsecond=123000)
     with pytest.raises(DataError, match="time zone"):
         utc_text("2026-05-01T12:00:00")
+
+
+def test_parts_store_typed_columns_and_read_back_as_json_objects(
+    tmp_path: Path, charter: Charter
+) -> None:
+    """Inputs and outputs are struct columns in Parquet; ``read_log`` gives JSON text back."""
+    import pyarrow.parquet as pq
+
+    spool, log = tmp_path / "spool", tmp_path / "log"
+    with SpoolWriter(spool) as writer:
+        writer.append_encoded(_block(charter, {"age": [41, 42], "workclass": ["a", None]}, 2))
+        writer.append_encoded(_block(charter, {"age": [43]}, 1, request_ids=["short"]))
+        writer.append_encoded(
+            _block(
+                charter, {}, 1, request_ids=["refused"], source="error",
+                outputs={"error": ["invalid_input"], "status": [422]},
+            )
+        )  # fmt: skip
+    assert compact(spool, log).records_written == 4
+    (part,) = log.rglob("part-*.parquet")
+    stored = pq.read_table(part).schema
+    typed = pa.struct([("age", pa.int64()), ("workclass", pa.string())])
+    assert stored.field("inputs").type == typed
+    rows = {r["request_id"]: r for r in read_log(log, "adult-income").to_pylist()}
+    assert json.loads(rows["r-1"]["inputs"]) == {"age": 42, "workclass": None}
+    assert json.loads(rows["short"]["inputs"]) == {"age": 43, "workclass": None}
+    assert rows["refused"]["inputs"] == "{}", "a record without inputs reads back without any"
+    assert json.loads(rows["refused"]["outputs"])["status"] == 422
+    assert json.loads(rows["r-0"]["outputs"])["score"] == pytest.approx(0.1)
+
+
+def test_a_field_arrow_cannot_type_is_stored_as_json_text(tmp_path: Path, charter: Charter) -> None:
+    import pyarrow.parquet as pq
+
+    spool, log = tmp_path / "spool", tmp_path / "log"
+    with SpoolWriter(spool) as writer:
+        writer.append_encoded(_block(charter, {"age": [39, "forty"]}, 2))
+        writer.append_encoded(_block(charter, {"age": [2**70]}, 1, request_ids=["huge"]))
+    assert compact(spool, log).records_written == 3
+    (part,) = log.rglob("part-*.parquet")
+    assert pq.read_table(part).schema.field("inputs").type == pa.string()
+    frame = expand_log(read_log(log, "adult-income")).set_index("request_id")
+    assert [frame.loc[r, "age"] for r in ("r-0", "r-1", "huge")] == [39, "forty", 2**70]
