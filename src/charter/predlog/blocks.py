@@ -59,6 +59,7 @@ class LogPlan:
         self.charter = charter
         self.hash_key = hash_key
         self._actions: dict[str, str] = {}
+        self._all_kept: dict[tuple[str, ...], bool] = {}  # column names -> nothing to hide
 
     def action(self, column: str) -> str:
         """``keep``, ``hash`` or ``drop``: exactly what ``apply_pii_policy`` does to the column."""
@@ -73,7 +74,18 @@ class LogPlan:
         return found
 
     def inputs(self, columns: Mapping[str, Any]) -> dict[str, list[Any]]:
-        """The columns the log may store, as JSON-ready lists (identifiers hashed or dropped)."""
+        """The columns the log may store, as JSON-ready lists (identifiers hashed or dropped).
+
+        A request whose every column is kept as a plain list is returned as it is: serving
+        asks this once per request, and copying eleven lists cost more than the check.
+        """
+        if type(columns) is dict:
+            names = tuple(columns)
+            kept = self._all_kept.get(names)
+            if kept is None:
+                kept = self._all_kept[names] = all(self.action(str(n)) == "keep" for n in names)
+            if kept and set(map(type, columns.values())) <= {list}:
+                return columns
         out: dict[str, list[Any]] = {}
         actions = self._actions
         for name, values in columns.items():
@@ -160,9 +172,10 @@ def encode_block(
     columns = {
         str(k): v if type(v) is list else json_column(v, scan=False) for k, v in outputs.items()
     }
-    for name, values in (*inputs.items(), *columns.items()):
-        if len(values) != n:
-            raise DataError(f"column {name!r} holds {len(values)} values for {n} request ids")
+    if set(map(len, inputs.values())) - {n} or set(map(len, columns.values())) - {n}:
+        for name, values in (*inputs.items(), *columns.items()):
+            if len(values) != n:
+                raise DataError(f"column {name!r} holds {len(values)} values for {n} request ids")
     utc = at if at.tzinfo is UTC else at.astimezone(UTC)
     block: dict[str, Any] = {
         "request_ids": list(request_ids),

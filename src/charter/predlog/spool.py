@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import threading
 import time
+import weakref
 from collections.abc import Sequence
 from pathlib import Path
 from types import TracebackType
@@ -25,6 +26,16 @@ __all__ = ["ACTIVE_SUFFIX", "CLOSED_SUFFIX", "SpoolWriter"]
 ACTIVE_SUFFIX = ".active"
 CLOSED_SUFFIX = ".jsonl"
 _DEFAULT_ROTATE_BYTES = 64 * 1024 * 1024
+_WRITERS: weakref.WeakSet[SpoolWriter] = weakref.WeakSet()
+
+
+def _after_fork_in_child() -> None:
+    for writer in list(_WRITERS):
+        writer._forget_file()
+
+
+# Checked once at fork instead of an ``os.getpid()`` system call on every append.
+os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 class SpoolWriter:
@@ -47,6 +58,7 @@ class SpoolWriter:
         self._count = 0
         self._started_ns = time.time_ns()
         self._pid = os.getpid()
+        _WRITERS.add(self)  # a forked child must not append to this process's file
         try:
             self.spool_dir.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
@@ -70,14 +82,13 @@ class SpoolWriter:
         if not payload.endswith(b"\n"):
             raise DataError("spool lines must end with a newline")
         with self._lock:
-            if os.getpid() != self._pid:  # forked: never share the parent's file
-                self._fd, self._path, self._pid = None, None, os.getpid()
             fd = self._fd if self._fd is not None else self._open()
             try:
-                view = memoryview(payload)
-                while view:
-                    written = os.write(fd, view)
-                    view = view[written:]
+                written = os.write(fd, payload)
+                if written < len(payload):  # a short write (a signal, a full disk): finish it
+                    view = memoryview(payload)[written:]
+                    while view:
+                        view = view[os.write(fd, view) :]
                 if self.fsync:
                     os.fsync(fd)
             except OSError as exc:
@@ -112,6 +123,11 @@ class SpoolWriter:
             raise StorageError(f"cannot open a spool file in {self.spool_dir}: {exc}") from exc
         self._fd, self._path, self._size = fd, path, 0
         return fd
+
+    def _forget_file(self) -> None:
+        """In a forked child: drop the parent's file (not closed: the parent still writes it)."""
+        self._lock = threading.Lock()
+        self._fd, self._path, self._pid = None, None, os.getpid()
 
     def _close_file(self) -> None:
         if self._fd is None or self._path is None:

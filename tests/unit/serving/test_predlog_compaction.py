@@ -150,3 +150,27 @@ def test_the_servers_compactor_process_yields_the_cpu_to_answering() -> None:
     ) as pool:
         child = pool.submit(os.nice, 0).result(timeout=120)
     assert child == min(os.nice(0) + 10, 19)
+
+
+def test_a_forked_child_appends_to_its_own_spool_file(tmp_path: Path) -> None:
+    """uvicorn forks its workers: a child must never interleave lines into its parent's file."""
+    spool, log = tmp_path / "spool", tmp_path / "log"
+    writer = SpoolWriter(spool)
+    writer.append([record(1)])
+    parent_file = writer.path
+    pid = os.fork()
+    if pid == 0:  # the child: append, close, and leave without running pytest's teardown
+        try:
+            writer.append([record(2)])
+            writer.close()
+        finally:
+            os._exit(0 if writer.path is None else 1)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    writer.append([record(3)])
+    assert writer.path == parent_file, "the parent keeps its own file"
+    writer.close()
+    files = sorted(spool.glob("spool-*"))
+    assert len(files) == 2 and all(f.read_bytes().endswith(b"\n") for f in files)
+    assert compact(spool, log).records_written == 3
+    assert sorted(read_log(log, "m")["request_id"].to_pylist()) == ["r1", "r2", "r3"]
