@@ -304,6 +304,9 @@ def _compact_file(path: Path, offsets: Path, log_dir: Path) -> tuple[int, int, i
     with path.open("rb") as handle:
         handle.seek(start)
         chunk = handle.read()
+    tail = chunk.find(b"\x00")  # an active file's unwritten, preallocated end (see spool.py)
+    if tail >= 0:
+        chunk = chunk[:tail]
     end = start + chunk.rfind(b"\n") + 1
     groups: dict[tuple[str, str], _Part] = {}
     bad = 0

@@ -92,10 +92,13 @@ def test_only_complete_lines_are_compacted(tmp_path: Path) -> None:
     writer = SpoolWriter(spool)
     writer.append([record(1)])
     assert writer.path is not None
-    with writer.path.open("ab") as handle:
+    end = len(record(1).to_json().encode()) + 1  # the writer's lines end here (then NULs)
+    with writer.path.open("r+b") as handle:
+        handle.seek(end)
         handle.write(record(2).to_json().encode()[:20])  # a torn, never-acknowledged write
     assert compact(spool, log).records_written == 1
-    with writer.path.open("ab") as handle:
+    with writer.path.open("r+b") as handle:
+        handle.seek(end + 20)
         handle.write(record(2).to_json().encode()[20:] + b"\n")
     assert compact(spool, log).records_written == 1
     assert sorted(read_log(log, "m")["request_id"].to_pylist()) == ["r1", "r2"]
@@ -174,3 +177,28 @@ def test_a_forked_child_appends_to_its_own_spool_file(tmp_path: Path) -> None:
     assert len(files) == 2 and all(f.read_bytes().endswith(b"\n") for f in files)
     assert compact(spool, log).records_written == 3
     assert sorted(read_log(log, "m")["request_id"].to_pylist()) == ["r1", "r2", "r3"]
+
+
+def test_the_mapped_spool_grows_in_steps_and_closes_to_its_lines(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Appends go through a memory map that grows in steps; the NUL tail never reaches the log."""
+    from charter.predlog import spool as spool_module
+
+    monkeypatch.setattr(spool_module, "_GROW_BYTES", 4096)
+    spool, log = tmp_path / "spool", tmp_path / "log"
+    writer = SpoolWriter(spool)
+    lines = [record(i) for i in range(200)]
+    for line in lines:
+        writer.append([line])
+    active = writer.path
+    assert active is not None
+    written = sum(len(r.to_json().encode()) + 1 for r in lines)
+    assert os.path.getsize(active) == -(-written // 4096) * 4096 > written, "grown in steps"
+    assert compact(spool, log).records_written == 200, "read while active, up to the NULs"
+    writer.append([record(200)])
+    writer.close()
+    (closed,) = spool.glob("spool-*")
+    assert b"\x00" not in closed.read_bytes(), "closing truncates the unwritten tail"
+    assert compact(spool, log).records_written == 1
+    assert len(read_log(log, "m")) == 201
