@@ -210,7 +210,7 @@ def scan_part(task: ScanTask) -> PartScan:
         file = pq.ParquetFile(task.part, pre_buffer=False, buffer_size=_BUFFER_BYTES)
         groups = [g for g in range(file.num_row_groups) if _overlaps(file, g, task)]
         for batch in file.iter_batches(batch_size=task.batch_rows, row_groups=groups):
-            table = conform(batch)
+            table = conform(batch, objects_as_text=False)
             table = table.filter(
                 pc.and_(pc.greater_equal(table["at"], low), pc.less(table["at"], high))
             )

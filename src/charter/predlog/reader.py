@@ -109,20 +109,27 @@ def read_log(
     return table
 
 
-def conform(table: pa.Table | pa.RecordBatch) -> pa.Table:
-    """A part's rows in ``LOG_SCHEMA``: struct inputs/outputs as JSON text, types cast, and
-    columns an older part lacks as nulls."""
+def conform(table: pa.Table | pa.RecordBatch, *, objects_as_text: bool = True) -> pa.Table:
+    """A part's rows in ``LOG_SCHEMA``: types cast, columns an older part lacks as nulls, and
+    struct inputs/outputs as JSON text; with ``objects_as_text=False`` they stay structs
+    (``expand_log`` takes either, and a struct skips writing and parsing JSON)."""
     names = table.schema.names
-    columns = []
+    columns, fields = [], []
     for field in LOG_SCHEMA:
         if field.name not in names:
             columns.append(pa.nulls(table.num_rows, field.type))
+            fields.append(field)
             continue
         column = table.column(names.index(field.name))
         if field.name in _OBJECTS and pa.types.is_struct(column.type):
+            if not objects_as_text:
+                columns.append(column)
+                fields.append(pa.field(field.name, column.type))
+                continue
             column = _json_text(column)
         columns.append(column.cast(field.type))
-    return pa.Table.from_arrays(columns, schema=LOG_SCHEMA)
+        fields.append(field)
+    return pa.Table.from_arrays(columns, schema=pa.schema(fields))
 
 
 _OBJECTS = ("inputs", "outputs")
@@ -181,8 +188,11 @@ def _objects(column: pa.ChunkedArray, index: pd.Index) -> pd.DataFrame:
 
     Arrow parses a million rows in well under a second where ``json.loads`` per row takes
     seconds; it refuses a field whose JSON type changes between rows (a number here, text
-    there), and those logs take the slow, lenient path.
+    there), and those logs take the slow, lenient path. A struct column (a part read with
+    ``conform(..., objects_as_text=False)``) is taken apart field by field, without JSON.
     """
+    if pa.types.is_struct(column.type):
+        return _struct_columns(column, index)
     texts = column.to_pylist()
     if not texts or any(text is None or not text.startswith("{") for text in texts):
         return pd.DataFrame([json.loads(v) if v else {} for v in texts], index=index)
@@ -201,6 +211,19 @@ def _objects(column: pa.ChunkedArray, index: pd.Index) -> pd.DataFrame:
         out[name] = pd.Series(parsed[name].to_pylist(), dtype=object)
     out = out[parsed.column_names]
     out.index = index
+    return out
+
+
+def _struct_columns(column: pa.ChunkedArray, index: pd.Index) -> pd.DataFrame:
+    combined = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
+    out = pd.DataFrame(index=index)
+    for field, values in zip(combined.type, combined.flatten(), strict=True):
+        if pa.types.is_nested(field.type):  # reason codes and the like, as json.loads gives
+            out[field.name] = pd.Series(values.to_pylist(), index=index, dtype=object)
+        else:
+            series = values.to_pandas()
+            series.index = index
+            out[field.name] = series
     return out
 
 

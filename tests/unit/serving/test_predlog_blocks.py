@@ -297,3 +297,37 @@ def test_a_field_arrow_cannot_type_is_stored_as_json_text(tmp_path: Path, charte
     assert pq.read_table(part).schema.field("inputs").type == pa.string()
     frame = expand_log(read_log(log, "adult-income")).set_index("request_id")
     assert [frame.loc[r, "age"] for r in ("r-0", "r-1", "huge")] == [39, "forty", 2**70]
+
+
+def test_expanding_a_struct_part_equals_expanding_its_json_text(
+    tmp_path: Path, charter: Charter
+) -> None:
+    """Monitoring expands parts' struct columns directly; the frame is the JSON path's."""
+    import pyarrow.parquet as pq
+
+    from charter.predlog.reader import conform
+
+    spool, log = tmp_path / "spool", tmp_path / "log"
+    reasons = [[{"feature": "age", "weight": 0.25}], []]
+    with SpoolWriter(spool) as writer:
+        writer.append_encoded(
+            _block(charter, {"age": [41, None], "workclass": ["a", "b"]}, 2,
+                   outputs={"score": [0.1, 0.9], "reasons": reasons})
+        )  # fmt: skip
+        writer.append_encoded(
+            _block(
+                charter, {}, 1, request_ids=["refused"], source="error",
+                outputs={"error": ["invalid_input"], "status": [422]},
+            )
+        )  # fmt: skip
+    compact(spool, log)
+    (part,) = log.rglob("part-*.parquet")
+    stored = pq.read_table(part)
+    via_json = expand_log(conform(stored))
+    direct = expand_log(conform(stored, objects_as_text=False))
+    assert list(direct.columns) == list(via_json.columns)
+    for column in via_json.columns:
+        want = [None if _missing(v) else v for v in via_json[column]]
+        got = [None if _missing(v) else v for v in direct[column]]
+        assert got == want, column
+    assert direct.loc[0, "output_reasons"] == [{"feature": "age", "weight": 0.25}]
