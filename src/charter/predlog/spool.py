@@ -61,6 +61,7 @@ class SpoolWriter:
         self._lock = threading.Lock()
         self._fd: int | None = None
         self._map: mmap.mmap | None = None
+        self._mappable = True
         self._path: Path | None = None
         self._size = 0
         self._count = 0
@@ -93,31 +94,42 @@ class SpoolWriter:
             fd = self._fd if self._fd is not None else self._open()
             size, end = self._size, self._size + len(payload)
             try:
-                if self.fsync:
+                if self.fsync or not self._mappable:
                     _write_all(fd, payload)
-                    os.fsync(fd)
+                    if self.fsync:
+                        os.fsync(fd)
                 else:
                     mapped = self._map
                     if mapped is None or end > len(mapped):
                         mapped = self._grow(fd, end)
-                    mapped[size:end] = payload  # in the page cache once copied
+                    if mapped is None:  # this file system cannot: plain appends from now on
+                        _write_all(fd, payload)
+                    else:
+                        mapped[size:end] = payload  # in the page cache once copied
             except (OSError, ValueError) as exc:
                 raise StorageError(f"cannot append to the prediction spool: {exc}") from exc
             self._size = end
             if self._size >= self.rotate_bytes:
                 self._close_file()
 
-    def _grow(self, fd: int, end: int) -> mmap.mmap:
-        """Extend the file and map it again.
+    def _grow(self, fd: int, end: int) -> mmap.mmap | None:
+        """Extend the file and map it again; None where the file system cannot.
 
         ``posix_fallocate`` reserves the disk blocks now: a full disk is an ``OSError`` here,
         where writing into an unbacked page of the map would kill the process with SIGBUS.
+        Any failure turns the writer to plain ``os.write`` appends (the file cut back to its
+        lines first), which report a full disk as an error of their own.
         """
         length = -(-end // _GROW_BYTES) * _GROW_BYTES
-        os.posix_fallocate(fd, 0, length)
         if self._map is not None:
             self._map.close()
-        self._map = mmap.mmap(fd, length, flags=mmap.MAP_SHARED, prot=mmap.PROT_WRITE)
+            self._map = None
+        try:
+            os.posix_fallocate(fd, 0, length)
+            self._map = mmap.mmap(fd, length, flags=mmap.MAP_SHARED, prot=mmap.PROT_WRITE)
+        except (OSError, ValueError):
+            os.ftruncate(fd, self._size)
+            self._mappable = False
         return self._map
 
     def close(self) -> None:

@@ -202,3 +202,32 @@ def test_the_mapped_spool_grows_in_steps_and_closes_to_its_lines(
     assert b"\x00" not in closed.read_bytes(), "closing truncates the unwritten tail"
     assert compact(spool, log).records_written == 1
     assert len(read_log(log, "m")) == 201
+
+
+def test_a_file_system_that_cannot_map_gets_plain_appends(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No fallocate (some network file systems): the writer falls back, losing no line."""
+    from charter.predlog import spool as spool_module
+
+    monkeypatch.setattr(spool_module, "_GROW_BYTES", 4096)
+    spool, log = tmp_path / "spool", tmp_path / "log"
+    writer = SpoolWriter(spool)
+    first = [record(i) for i in range(60)]  # more than one 4 KiB step
+    real = os.posix_fallocate
+    calls = []
+
+    def refuse_the_second(fd: int, offset: int, length: int) -> None:
+        calls.append(length)
+        if len(calls) > 1:
+            raise OSError(95, "Operation not supported")
+        real(fd, offset, length)
+
+    monkeypatch.setattr(spool_module.os, "posix_fallocate", refuse_the_second)
+    for line in first:
+        writer.append([line])
+    assert len(calls) == 2, "mapped first, then refused"
+    writer.append([record(60)])
+    assert writer.path is not None and b"\x00" not in writer.path.read_bytes()
+    writer.close()
+    assert compact(spool, log).records_written == 61
