@@ -160,7 +160,7 @@ class _Fields:
     def array(self) -> pa.Array:
         """A struct column (one typed field per name), or JSON text per row when Arrow cannot
         type a field (a value whose JSON type changes between rows, an integer past 64 bits)."""
-        empty = np.zeros(self.rows, dtype=bool)
+        empty = np.zeros(self.rows, dtype=bool)  # rows of lines with no fields
         for first, n in self.empty:
             empty[first : first + n] = True
         if self.columns:
@@ -224,35 +224,25 @@ class _Part:
         latency = None if latency is None else float(latency)
         model, version = str(data["model"]), int(data["version"])
         c = self.columns
-        if n == 1:  # a single-row request, the common case of real-time serving
-            c["request_id"].append(ids[0] if type(ids[0]) is str else str(ids[0]))
-            c["model"].append(model)
-            c["version"].append(version)
-            c["source"].append(data["source"])
-            c["latency_ms"].append(latency)
-            c["at"].append(at)
-            c["run_id"].append(data.get("run_id"))
-        else:
-            c["request_id"].extend(i if type(i) is str else str(i) for i in ids)
-            c["model"].extend([model] * n)
-            c["version"].extend([version] * n)
-            c["source"].extend([data["source"]] * n)
-            c["latency_ms"].extend([latency] * n)
-            c["at"].extend([at] * n)
-            c["run_id"].extend([data.get("run_id")] * n)
+        c["request_id"].extend(i if type(i) is str else str(i) for i in ids)
+        c["model"].extend([model] * n)
+        c["version"].extend([version] * n)
+        c["source"].extend([data["source"]] * n)
+        c["latency_ms"].extend([latency] * n)
+        c["at"].extend([at] * n)
+        c["run_id"].extend([data.get("run_id")] * n)
         self.inputs.add(data["inputs"], n)
         self.outputs.add(data["outputs"], n)
 
     def table(self) -> pa.Table:
-        arrays = {
-            "inputs": self.inputs.array(),
-            "outputs": self.outputs.array(),
-            "at": _times(self.columns["at"], LOG_SCHEMA.field("at").type),
-        }
-        for name in self._SCALARS:
-            if name not in arrays:
-                arrays[name] = pa.array(self.columns[name], LOG_SCHEMA.field(name).type)
-        return pa.table({name: arrays[name] for name in LOG_SCHEMA.names})
+        def column(field: pa.Field) -> pa.Array:
+            if field.name in ("inputs", "outputs"):
+                return self.inputs.array() if field.name == "inputs" else self.outputs.array()
+            if field.name == "at":
+                return _times(self.columns["at"], field.type)
+            return pa.array(self.columns[field.name], field.type)
+
+        return pa.table({field.name: column(field) for field in LOG_SCHEMA})
 
     def __len__(self) -> int:
         return len(self.columns["request_id"])
@@ -283,17 +273,20 @@ def _dumps(value: Any) -> str:
 
 def _add_line(groups: dict[tuple[str, str], _Part], line: bytes) -> None:
     """One spool line into its (model, day) part; raises for a line that is not a record."""
+
+    def part(model: str, day: str) -> _Part:
+        found = groups.get((model, day))
+        if found is None:
+            found = groups[(model, day)] = _Part()
+        return found
+
     data = load_line(line)
     if data.get("request_ids") is None:
         record = PredictionRecord.from_dict(data)
-        key = (record.model, record.at.astimezone(UTC).date().isoformat())
-        part = groups.get(key) or groups.setdefault(key, _Part())
-        part.add_row(record)
-        return
-    at = check_block(data)
-    key = (str(data["model"]), at[:10])
-    part = groups.get(key) or groups.setdefault(key, _Part())
-    part.add_block(data, at)
+        part(record.model, record.at.astimezone(UTC).date().isoformat()).add_row(record)
+    else:
+        at = check_block(data)
+        part(str(data["model"]), at[:10]).add_block(data, at)
 
 
 def _compact_file(path: Path, offsets: Path, log_dir: Path) -> tuple[int, int, int, bool]:

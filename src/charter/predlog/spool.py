@@ -85,7 +85,7 @@ class SpoolWriter:
         self.append_encoded("".join(record.to_json() + "\n" for record in records).encode())
 
     def append_encoded(self, payload: bytes) -> None:
-        """Write complete spool lines already encoded (``encode_block``) with one ``os.write``."""
+        """Append complete spool lines already encoded (``encode_block``) in one piece."""
         if not payload:
             return
         if not payload.endswith(b"\n"):
@@ -94,23 +94,26 @@ class SpoolWriter:
             fd = self._fd if self._fd is not None else self._open()
             size, end = self._size, self._size + len(payload)
             try:
-                if self.fsync or not self._mappable:
+                mapped = None if self.fsync else self._mapping(fd, end)
+                if mapped is None:
                     _write_all(fd, payload)
                     if self.fsync:
                         os.fsync(fd)
                 else:
-                    mapped = self._map
-                    if mapped is None or end > len(mapped):
-                        mapped = self._grow(fd, end)
-                    if mapped is None:  # this file system cannot: plain appends from now on
-                        _write_all(fd, payload)
-                    else:
-                        mapped[size:end] = payload  # in the page cache once copied
+                    mapped[size:end] = payload  # in the page cache once copied
             except (OSError, ValueError) as exc:
                 raise StorageError(f"cannot append to the prediction spool: {exc}") from exc
             self._size = end
             if self._size >= self.rotate_bytes:
                 self._close_file()
+
+    def _mapping(self, fd: int, end: int) -> mmap.mmap | None:
+        """The map holding bytes up to ``end``, grown if needed; None where there is none."""
+        if not self._mappable:
+            return None
+        if self._map is not None and end <= len(self._map):
+            return self._map
+        return self._grow(fd, end)
 
     def _grow(self, fd: int, end: int) -> mmap.mmap | None:
         """Extend the file and map it again; None where the file system cannot.
