@@ -6,6 +6,8 @@ Exactly-once without a database: each spool file has a committed byte offset (in
 renamed. Only then does it commit the new offset. A run killed in between is repeated from the
 same offset, rewriting the same part names with a superset of the same lines, so nothing is
 duplicated and nothing is lost. One compactor runs at a time (an ``flock`` on the spool folder).
+
+Lines are read by Arrow in one pass where it reads them exactly (``columnar``), else one by one.
 """
 
 from __future__ import annotations
@@ -25,12 +27,12 @@ from urllib.parse import quote
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from charter.errors import DataError, StorageError
 from charter.predlog import fastjson
 from charter.predlog.blocks import check_block, load_line
+from charter.predlog.columnar import nan_as_null, read_blocks
 from charter.predlog.records import PredictionRecord
 from charter.predlog.spool import ACTIVE_SUFFIX, CLOSED_SUFFIX
 
@@ -179,12 +181,7 @@ class _Fields:
 
 
 def _typed(values: list[Any]) -> pa.Array:
-    array = pa.array(values)
-    if pa.types.is_floating(array.type) and array.null_count < len(array):
-        nan = pc.is_nan(array)  # only the standard library's JSON reads NaN: log it as null
-        if pc.any(nan).as_py():
-            array = pc.if_else(nan, pa.scalar(None, array.type), array)
-    return array
+    return nan_as_null(pa.array(values))
 
 
 class _Part:
@@ -289,6 +286,27 @@ def _add_line(groups: dict[tuple[str, str], _Part], line: bytes) -> None:
         part(str(data["model"]), at[:10]).add_block(data, at)
 
 
+def _read_lines(lines: bytes) -> tuple[dict[tuple[str, str], pa.Table], int]:
+    """The log rows of complete spool lines, per (model, day), and how many lines were bad.
+
+    Arrow reads a run of block lines in one pass (``columnar``); a run it cannot take exactly
+    is read line by line, which decides every rule and skips bad lines.
+    """
+    tables = read_blocks(lines, LOG_SCHEMA)
+    if tables is not None:
+        return tables, 0
+    groups: dict[tuple[str, str], _Part] = {}
+    bad = 0
+    for line in lines.splitlines():
+        if not line.strip():
+            continue
+        try:
+            _add_line(groups, line)
+        except (ValueError, KeyError, TypeError, DataError):
+            bad += 1
+    return {key: part.table() for key, part in groups.items()}, bad
+
+
 def _compact_file(path: Path, offsets: Path, log_dir: Path) -> tuple[int, int, int, bool]:
     """(records, parts, bad lines, removed) for one spool file."""
     stem = path.name.rsplit(".", 1)[0]
@@ -301,24 +319,15 @@ def _compact_file(path: Path, offsets: Path, log_dir: Path) -> tuple[int, int, i
     if tail >= 0:
         chunk = chunk[:tail]
     end = start + chunk.rfind(b"\n") + 1
-    groups: dict[tuple[str, str], _Part] = {}
+    tables: dict[tuple[str, str], pa.Table] = {}
     bad = 0
-    parts = 0
     if end > start:
-        for line in chunk[: end - start].splitlines():
-            if not line.strip():
-                continue
-            try:
-                _add_line(groups, line)
-            except (ValueError, KeyError, TypeError, DataError):
-                bad += 1
-        for (model, day), group in groups.items():
+        tables, bad = _read_lines(chunk[: end - start])
+        for (model, day), table in tables.items():
             folder = partition_dir(log_dir, model, day)
             folder.mkdir(parents=True, exist_ok=True)
-            table = group.table()
             target = folder / f"part-{stem}-{start:012d}.parquet"
             _write_atomic(target, lambda tmp, table=table: pq.write_table(table, tmp))
-            parts += 1
         _commit_offset(offset_path, end)
     finished = path.suffix == CLOSED_SUFFIX or not _writer_alive(stem)
     removed = False
@@ -331,7 +340,7 @@ def _compact_file(path: Path, offsets: Path, log_dir: Path) -> tuple[int, int, i
         path.unlink(missing_ok=True)
         offset_path.unlink(missing_ok=True)
         removed = True
-    return sum(len(group) for group in groups.values()), parts, bad, removed
+    return sum(table.num_rows for table in tables.values()), len(tables), bad, removed
 
 
 def exit_with_parent(parent_pid: int, every: float = 1.0) -> None:

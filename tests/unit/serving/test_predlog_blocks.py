@@ -331,3 +331,120 @@ def test_expanding_a_struct_part_equals_expanding_its_json_text(
         got = [None if _missing(v) else v for v in direct[column]]
         assert got == want, column
     assert direct.loc[0, "output_reasons"] == [{"feature": "age", "weight": 0.25}]
+
+
+# --- the compactor's Arrow path (``columnar``) ---------------------------------------------------
+
+
+def _both_paths(
+    lines: bytes, monkeypatch: pytest.MonkeyPatch
+) -> tuple[dict[tuple[str, str], pa.Table], dict[tuple[str, str], pa.Table]]:
+    """The compactor's tables for ``lines``, read by Arrow and read line by line."""
+    from charter.predlog import LOG_SCHEMA, compactor
+    from charter.predlog.columnar import read_blocks
+
+    assert read_blocks(lines, LOG_SCHEMA) is not None, "these lines take the Arrow path"
+    fast, fast_bad = compactor._read_lines(lines)
+    monkeypatch.setattr(compactor, "read_blocks", lambda *_: None)
+    slow, slow_bad = compactor._read_lines(lines)
+    assert fast_bad == slow_bad == 0
+    return fast, slow
+
+
+def test_arrows_reading_of_block_lines_equals_reading_them_one_by_one(
+    charter: Charter, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    adult = pd.DataFrame(
+        {"age": [39, 50, None], "workclass": ["Private", None, "Ünïcode"], "fnlwgt": [1, 2, 3]}
+    )
+    columns = {c: adult[c].astype(object).where(adult[c].notna(), None).tolist() for c in adult}
+    reasons = [[{"feature": "age", "weight": 0.25}], [], None]
+    nan_line = json.loads(_block(charter, columns, 3))
+    nan_line["request_ids"] = ["n-0", "n-1", "n-2"]
+    nan_line["outputs"]["score"] = [float("nan"), 0.5, float("nan")]  # as json's fallback writes
+    lines = b"".join(
+        [
+            _block(charter, columns, 3, outputs={"score": [0.1, 0.2, 0.3], "reasons": reasons}),
+            _block(charter, columns, 3, request_ids=["a", "b", "c"], latency_ms=None),
+            json.dumps(nan_line).encode() + b"\n",
+            *(
+                _block(charter, {"age": [i], "workclass": ["x"], "fnlwgt": [i]}, 1,
+                       request_ids=[f"s-{i}"], source="shadow", run_id="run-7",
+                       outputs={"score": [0.5], "reasons": [[]]})
+                for i in range(3)
+            ),
+            _block(charter, columns, 3, model="other", at=AT.replace(day=2),
+                   request_ids=["o-0", "o-1", "o-2"]),
+            _block(charter, {"workclass": ["w"], "age": [7]}, 1, model="third"),
+        ]
+    )  # fmt: skip
+    fast, slow = _both_paths(lines, monkeypatch)
+    assert set(fast) == set(slow) == {
+        ("adult-income", "2026-05-01"), ("other", "2026-05-02"), ("third", "2026-05-01")
+    }  # fmt: skip
+    third = fast[("third", "2026-05-01")].schema.field("inputs").type
+    assert third == pa.struct([("workclass", pa.string()), ("age", pa.int64())]), "its own"
+    for key, table in slow.items():
+        assert fast[key].schema == table.schema, key
+        assert fast[key].equals(table), key
+    scores = fast[("adult-income", "2026-05-01")].column("outputs").combine_chunks().field("score")
+    assert scores.to_pylist()[6:9] == [None, 0.5, None], "NaN is logged as missing"
+
+
+def _line(charter: Charter, **changes: Any) -> bytes:
+    data = json.loads(_block(charter, {"age": [30, 31], "workclass": ["a", "b"]}, 2))
+    for key, value in changes.items():
+        if value is None:
+            del data[key]
+        else:
+            data[key] = value
+    return json.dumps(data).encode() + b"\n"
+
+
+@pytest.mark.parametrize(
+    ("case", "make"),
+    [
+        ("row line", lambda c: PredictionRecord(
+            request_id="row", model="adult-income", version=2, source="served",
+            inputs={"age": 1}, outputs={"score": 0.5}, latency_ms=1.0, at=AT,
+        ).to_json().encode() + b"\n"),
+        ("torn line", lambda c: _line(c)[:40] + b"\n"),
+        ("version as text", lambda c: _line(c, version="two")),
+        ("unknown source", lambda c: _line(c, source="guess")),
+        ("another zone", lambda c: _line(c).replace(b"+00:00", b"+02:00")),
+        ("short column", lambda c: _line(c, inputs={"age": [30], "workclass": ["a", "b"]})),
+        ("date-like text", lambda c: _line(c, inputs={"age": [1, 2], "d": ["2026-01-01"] * 2})),
+        ("long integer", lambda c: _line(c, inputs={"age": [2**63, 1], "workclass": ["a", "b"]})),
+        ("null request id", lambda c: _line(c, request_ids=["r", None])),
+        ("no time", lambda c: _line(c, at=None)),
+        ("blank line", lambda c: _line(c) + b"\n"),
+        ("two objects on a line", lambda c: _line(c)[:-1] + _line(c)),
+    ],
+)  # fmt: skip
+def test_lines_arrow_cannot_take_exactly_go_line_by_line(
+    charter: Charter, case: str, make: Any
+) -> None:
+    from charter.predlog import LOG_SCHEMA
+    from charter.predlog.columnar import read_blocks
+
+    good = _line(charter)
+    assert read_blocks(good, LOG_SCHEMA) is not None
+    assert read_blocks(good + make(charter), LOG_SCHEMA) is None, case
+
+
+def test_a_column_missing_from_some_lines_is_null_there_either_way(
+    charter: Charter, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    lines = b"".join(
+        [
+            _line(charter),
+            _line(charter, inputs={"age": [5, 6]}, request_ids=["x", "y"]),
+            _line(charter, inputs={}, outputs={"error": ["bad"] * 2}, request_ids=["e", "f"]),
+        ]
+    )
+    fast, slow = _both_paths(lines, monkeypatch)
+    ((key, table),) = slow.items()
+    assert fast[key].equals(table)
+    inputs = table.column("inputs").combine_chunks()
+    assert inputs.field("workclass").to_pylist()[2:4] == [None] * 2
+    assert inputs.is_null().to_pylist() == [False] * 4 + [True] * 2, "no inputs: read as {}"
