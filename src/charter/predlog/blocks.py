@@ -50,6 +50,7 @@ _ORJSON_OPTIONS = (
 )
 
 _PROBE = "\x00charter-probe\x00"
+_MAX_NAME_SETS = 1024
 
 
 class LogPlan:
@@ -59,7 +60,8 @@ class LogPlan:
         self.charter = charter
         self.hash_key = hash_key
         self._actions: dict[str, str] = {}
-        self._all_kept: dict[tuple[str, ...], bool] = {}  # column names -> nothing to hide
+        # column names -> the names kept, where none is hashed (dropping needs no values)
+        self._kept: dict[tuple[Any, ...], tuple[str, ...] | None] = {}
 
     def action(self, column: str) -> str:
         """``keep``, ``hash`` or ``drop``: exactly what ``apply_pii_policy`` does to the column."""
@@ -76,16 +78,22 @@ class LogPlan:
     def inputs(self, columns: Mapping[str, Any]) -> dict[str, list[Any]]:
         """The columns the log may store, as JSON-ready lists (identifiers hashed or dropped).
 
-        A request whose every column is kept as a plain list is returned as it is: serving
-        asks this once per request, and copying eleven lists cost more than the check.
+        Serving asks this once per request: where no column is hashed and the kept ones are
+        plain lists, they are handed over as they are (the request's own dict when all are
+        kept), decided once per set of column names.
         """
         if type(columns) is dict:
             names = tuple(columns)
-            kept = self._all_kept.get(names)
-            if kept is None:
-                kept = self._all_kept[names] = all(self.action(str(n)) == "keep" for n in names)
-            if kept and set(map(type, columns.values())) <= {list}:
-                return columns
+            if names in self._kept:
+                kept = self._kept[names]
+            else:
+                if len(self._kept) >= _MAX_NAME_SETS:  # clients choose the order of names
+                    self._kept.clear()
+                kept = self._kept[names] = self._kept_names(names)
+            if kept is not None:
+                plain = columns if len(kept) == len(names) else {n: columns[n] for n in kept}
+                if set(map(type, plain.values())) <= {list}:
+                    return plain
         out: dict[str, list[Any]] = {}
         actions = self._actions
         for name, values in columns.items():
@@ -95,6 +103,14 @@ class LogPlan:
             elif action == "hash":
                 out[str(name)] = self._hashed(json_column(values))
         return out
+
+    def _kept_names(self, names: tuple[Any, ...]) -> tuple[str, ...] | None:
+        if not all(type(name) is str for name in names):
+            return None
+        actions = [self.action(name) for name in names]
+        if "hash" in actions:
+            return None
+        return tuple(name for name, action in zip(names, actions, strict=True) if action == "keep")
 
     def _hashed(self, values: list[Any]) -> list[Any]:
         seen: dict[Any, str] = {}
@@ -172,7 +188,7 @@ def encode_block(
     columns = {
         str(k): v if type(v) is list else json_column(v, scan=False) for k, v in outputs.items()
     }
-    if set(map(len, inputs.values())) - {n} or set(map(len, columns.values())) - {n}:
+    if {*map(len, inputs.values()), *map(len, columns.values())} - {n}:
         for name, values in (*inputs.items(), *columns.items()):
             if len(values) != n:
                 raise DataError(f"column {name!r} holds {len(values)} values for {n} request ids")

@@ -103,6 +103,23 @@ def test_identifiers_are_hashed_per_value_and_never_stored_in_clear(charter: Cha
     assert ids == [keyed_hash("c1", KEY), keyed_hash("c2", KEY), keyed_hash("c1", KEY), None]
 
 
+def test_the_plan_drops_and_hashes_by_name_whatever_the_order(charter: Charter) -> None:
+    plan = LogPlan(charter, KEY)
+    ages, weights, ids = [39], [77516], ["c1"]
+    kept = plan.inputs({"age": ages, "fnlwgt": weights})
+    assert kept == {"age": [39]} and kept["age"] is ages, "dropped; kept lists are not copied"
+    assert plan.inputs({"fnlwgt": weights, "customer_id": ids, "age": ages}) == {
+        "customer_id": [keyed_hash("c1", KEY)], "age": [39]
+    }  # fmt: skip
+    assert plan.inputs({"age": ages, "fnlwgt": weights}) == {"age": [39]}, "remembered the same"
+    assert plan.inputs({"age": np.array([1.5, np.nan]), "fnlwgt": weights}) == {
+        "age": [1.5, None]
+    }  # fmt: skip
+    for i in range(1500):  # clients choose names and their order: what is remembered is bounded
+        plan.inputs({f"x{i}": [1], "age": ages})
+    assert len(plan._kept) <= 1024
+
+
 @pytest.mark.parametrize(
     ("change", "message"),
     [
