@@ -1,19 +1,22 @@
 """The compactor's fast path: a whole run of block lines read at once by Arrow's JSON reader.
 
 Reading line by line cost the compactor ~20 µs per single-row request (orjson, then Python
-lists, then Arrow typing them) and ~4 µs per row of a 100-row block. Arrow's reader parses and
-types every line in one C++ pass, and a block's columns come back as list columns that flatten
-to one row per prediction without touching Python: about 3x cheaper per line.
+lists, then Arrow typing them). Arrow's reader parses and types every line in one C++ pass, and
+a block's columns come back as list columns that flatten to one row per prediction without
+touching Python: about 2x cheaper per single-row line (``benchmarks/compaction.py``), and a
+little cheaper per row of a 100-row block, where typing the values is most of the work either way.
 
 It takes only what it reads exactly as the line-by-line path would. Anything else (a row line, a
-bad or torn line, a column missing from some line, a text Arrow would read as a timestamp, an
-integer that may not fit 64 bits, a time not written in UTC) returns ``None``, and the caller
-reads those lines one by one, which decides each rule and counts bad lines.
-"""
+bad or torn line, a text Arrow would read as a timestamp, a number it would round, a time not
+written in UTC) returns ``None``, and the caller reads those lines one by one, which decides
+each rule and counts bad lines. One difference is accepted: a column written as ``null``
+instead of a list reads as missing on that line, where the line-by-line path refuses the line
+(no writer of ours writes one)."""
 
 from __future__ import annotations
 
 import io
+import math
 
 import numpy as np
 import pyarrow as pa
@@ -24,10 +27,7 @@ from charter.predlog.records import SOURCES
 
 __all__ = ["nan_as_null", "read_blocks"]
 
-# Arrow reads an integer past 64 bits as a double; the line-by-line path keeps it exact. Any run
-# of 19 digits not after a decimal point sends a chunk that way (one C-level pass to find).
-_DIGIT_SHAPES = bytes(48 if 48 <= b <= 57 else 46 if b == 46 else 32 for b in range(256))
-_LONG_INTEGER = b" " + b"0" * 19
+_DOUBLE_EXACT = 2.0**53  # doubles hold every integer up to here exactly
 _SOURCES = pa.array(sorted(SOURCES), pa.string())
 _UTC_SUFFIX = "+00:00"
 _LINE_SCHEMA = pa.schema(  # a block line's own keys; Arrow infers the columns' types
@@ -75,7 +75,7 @@ def read_blocks(chunk: bytes, schema: pa.Schema) -> dict[tuple[str, str], pa.Tab
 
 def _read(chunk: bytes) -> pa.Table | None:
     """One row per line, or ``None`` when Arrow cannot read every line exactly."""
-    if not chunk or _LONG_INTEGER in chunk.translate(_DIGIT_SHAPES):
+    if not chunk:
         return None
     try:
         lines = pj.read_json(
@@ -87,7 +87,27 @@ def _read(chunk: bytes) -> pa.Table | None:
         return None
     if lines.num_rows != chunk.count(b"\n") or not _plain_types(lines.schema):
         return None
+    if not all(_exact(lines.column(name).chunk(0)) for name in ("inputs", "outputs")):
+        return None
     return lines
+
+
+def _exact(array: pa.Array) -> bool:
+    """No number the line-by-line path would keep exact and Arrow may not have.
+
+    Arrow reads an integer past 64 bits, or one past 2**53 beside fractions, as a double
+    (rounded); ``pa.array`` refuses both, and the line-by-line path stores those exactly as
+    JSON text. Any double of that size sends the chunk there.
+    """
+    kind = array.type
+    if pa.types.is_floating(kind):
+        largest = pc.max(pc.abs(array)).as_py()
+        return largest is None or not _DOUBLE_EXACT <= largest < math.inf
+    if pa.types.is_list(kind):
+        return _exact(array.flatten())
+    if pa.types.is_struct(kind):
+        return all(_exact(array.field(i)) for i in range(kind.num_fields))
+    return True
 
 
 def _plain_types(schema: pa.Schema) -> bool:

@@ -432,6 +432,8 @@ def _line(charter: Charter, **changes: Any) -> bytes:
         ("short column", lambda c: _line(c, inputs={"age": [30], "workclass": ["a", "b"]})),
         ("date-like text", lambda c: _line(c, inputs={"age": [1, 2], "d": ["2026-01-01"] * 2})),
         ("long integer", lambda c: _line(c, inputs={"age": [2**63, 1], "workclass": ["a", "b"]})),
+        ("integer beside fractions", lambda c: _line(c, outputs={"s": [2**53 + 1, 0.5]})),
+        ("nested long integer", lambda c: _line(c, outputs={"s": [[1, 2**64], []]})),
         ("null request id", lambda c: _line(c, request_ids=["r", None])),
         ("no time", lambda c: _line(c, at=None)),
         ("blank line", lambda c: _line(c) + b"\n"),
