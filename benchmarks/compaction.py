@@ -12,12 +12,14 @@ and the ratio. Compaction CPU is what the log costs a server beyond its own requ
 from __future__ import annotations
 
 import argparse
+import contextlib
 import shutil
 import tempfile
 import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 import numpy as np
 
@@ -55,11 +57,9 @@ def spool_lines(adult: Any, lines: int, rows_per_line: int) -> bytes:
 
 def compaction_cpu(payload: bytes, work: Path, *, arrow: bool, repeat: int) -> float:
     """Best CPU seconds of ``compact()`` over a spool holding ``payload``."""
-    real = compactor_module.read_blocks
     best = float("inf")
-    try:
-        if not arrow:
-            compactor_module.read_blocks = lambda *_: None  # type: ignore[assignment]
+    line_by_line = mock.patch.object(compactor_module, "read_blocks", lambda *_: None)
+    with contextlib.nullcontext() if arrow else line_by_line:
         for _ in range(repeat):
             shutil.rmtree(work, ignore_errors=True)
             with SpoolWriter(work / "spool") as writer:
@@ -68,8 +68,6 @@ def compaction_cpu(payload: bytes, work: Path, *, arrow: bool, repeat: int) -> f
             result = compact(work / "spool", work / "log")
             best = min(best, time.process_time() - started)
             assert result.bad_lines == 0 and result.records_written > 0
-    finally:
-        compactor_module.read_blocks = real
     return best
 
 
