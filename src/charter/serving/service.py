@@ -152,10 +152,20 @@ class ServingService:
         return changed
 
     async def watch(self) -> None:
-        """Poll the registry for the server's lifetime."""
+        """Poll the registry for the server's lifetime.
+
+        Cancelled (at shutdown), it returns only once a poll already running in its thread is
+        done: the registry is closed next, and a connection still out in that thread would
+        escape the close and be left open.
+        """
         while True:
             await asyncio.sleep(self.options.poll_seconds)
-            await asyncio.to_thread(self.refresh)
+            poll = asyncio.ensure_future(asyncio.to_thread(self.refresh))
+            try:
+                await asyncio.shield(poll)
+            except asyncio.CancelledError:
+                await asyncio.gather(poll, return_exceptions=True)
+                raise
 
     # --- predictions -------------------------------------------------------------------------
     def resolve(
