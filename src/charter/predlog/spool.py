@@ -5,7 +5,9 @@ records into a shared memory map of it: once ``append`` returns the bytes are in
 system's page cache, so killing the process (even SIGKILL) loses nothing it answered. A map,
 not ``os.write``: a system call per request cost a single-row server ~10 % of its CPU on a VM
 with speculative-execution mitigations (the call itself, and the user code after it running
-slower), where a copy into the map costs a page fault per 4 KiB. The file grows in
+slower), where a copy into the map costs a page fault per 4 KiB, and not even that where the
+kernel makes the next pages writable ahead in one call (``MADV_POPULATE_WRITE``, 256 KiB at a
+time: ~90 µs less per 100-row request in a server). The file grows in
 ``_GROW_BYTES`` steps, so an active file ends in NUL bytes after its last line (JSON never holds
 a raw NUL); the compactor reads up to the first of them. ``fsync=True`` also survives a power
 cut, at a cost of milliseconds per call: it writes with ``os.write`` and ``fsync``. A file is
@@ -33,6 +35,8 @@ ACTIVE_SUFFIX = ".active"
 CLOSED_SUFFIX = ".jsonl"
 _DEFAULT_ROTATE_BYTES = 64 * 1024 * 1024
 _GROW_BYTES = 4 * 1024 * 1024
+_POPULATE_BYTES = 256 * 1024
+_MADV_POPULATE_WRITE = getattr(mmap, "MADV_POPULATE_WRITE", 23)  # Linux's value
 _WRITERS: weakref.WeakSet[SpoolWriter] = weakref.WeakSet()
 
 
@@ -62,6 +66,8 @@ class SpoolWriter:
         self._fd: int | None = None
         self._map: mmap.mmap | None = None
         self._mappable = True
+        self._populating = True
+        self._ready = 0  # bytes of the map made writable ahead of the appends
         self._path: Path | None = None
         self._size = 0
         self._count = 0
@@ -111,9 +117,29 @@ class SpoolWriter:
         """The map holding bytes up to ``end``, grown if needed; None where there is none."""
         if not self._mappable:
             return None
-        if self._map is not None and end <= len(self._map):
-            return self._map
-        return self._grow(fd, end)
+        mapped = self._map
+        if mapped is None or end > len(mapped):
+            mapped = self._grow(fd, end)
+            if mapped is None:
+                return None
+        if end > self._ready:
+            self._populate(mapped, end)
+        return mapped
+
+    def _populate(self, mapped: mmap.mmap, end: int) -> None:
+        """Make the pages up to ``end`` (and some ahead) writable in one system call.
+
+        A first write to each page of a file map is a page fault: ~10 µs alone, ~30 µs inside
+        a server on this VM, 4 per 100-row request. ``MADV_POPULATE_WRITE`` (Linux 5.14+) does
+        that work for 64 pages at once. Where the kernel lacks it, the writes fault as before.
+        """
+        length = min(max(end - self._ready, _POPULATE_BYTES), len(mapped) - self._ready)
+        if self._populating:
+            try:
+                mapped.madvise(_MADV_POPULATE_WRITE, self._ready, length)
+            except OSError:
+                self._populating = False
+        self._ready += -(-length // mmap.PAGESIZE) * mmap.PAGESIZE
 
     def _grow(self, fd: int, end: int) -> mmap.mmap | None:
         """Extend the file and map it again; None where the file system cannot.
@@ -130,6 +156,7 @@ class SpoolWriter:
         try:
             os.posix_fallocate(fd, 0, length)
             self._map = mmap.mmap(fd, length, flags=mmap.MAP_SHARED, prot=mmap.PROT_WRITE)
+            self._ready = self._size - self._size % mmap.PAGESIZE  # a new map has no pages yet
         except (OSError, ValueError):
             os.ftruncate(fd, self._size)
             self._mappable = False
@@ -159,7 +186,7 @@ class SpoolWriter:
             fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o600)
         except OSError as exc:
             raise StorageError(f"cannot open a spool file in {self.spool_dir}: {exc}") from exc
-        self._fd, self._path, self._size = fd, path, 0
+        self._fd, self._path, self._size, self._ready = fd, path, 0, 0
         return fd
 
     def _forget_file(self) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import mmap
 import os
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -231,3 +232,30 @@ def test_a_file_system_that_cannot_map_gets_plain_appends(
     assert writer.path is not None and b"\x00" not in writer.path.read_bytes()
     writer.close()
     assert compact(spool, log).records_written == 61
+
+
+@pytest.mark.parametrize("kernel_can_populate", [True, False])
+def test_pages_are_made_writable_ahead_of_the_appends(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, kernel_can_populate: bool
+) -> None:
+    """``MADV_POPULATE_WRITE`` ahead of the appends; a kernel without it gets page faults."""
+    from charter.predlog import spool as spool_module
+
+    monkeypatch.setattr(spool_module, "_GROW_BYTES", 16384)
+    monkeypatch.setattr(spool_module, "_POPULATE_BYTES", 8192)
+    if not kernel_can_populate:
+        monkeypatch.setattr(spool_module, "_MADV_POPULATE_WRITE", 0x7FFF)  # EINVAL, as on < 5.14
+    spool, log = tmp_path / "spool", tmp_path / "log"
+    writer = SpoolWriter(spool)
+    for i in range(300):  # several growth and populate steps
+        writer.append([record(i)])
+        if writer._populating:
+            assert writer._size <= writer._ready <= len(writer._map or b"")
+            assert writer._ready % mmap.PAGESIZE == 0
+    if not kernel_can_populate:
+        assert writer._populating is False, "refused once, then plain page faults"
+    assert compact(spool, log).records_written == 300
+    writer.close()
+    assert sorted(read_log(log, "m")["request_id"].to_pylist()) == sorted(
+        record(i).request_id for i in range(300)
+    )
