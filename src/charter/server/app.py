@@ -61,7 +61,7 @@ async def _compact_forever(spool_dir: str, log_dir: str, every: float) -> None:
         return ProcessPoolExecutor(
             max_workers=1,
             mp_context=context,
-            initializer=compactor_child,  # niced; a SIGKILLed server leaves no compactor behind
+            initializer=compactor_child,  # idle cores only; dies with a SIGKILLed server
             initargs=(os.getpid(),),
         )
 
