@@ -27,12 +27,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from serving import CHARTER_TEXT, PIN, free_port, wait_ready, wrk
-
-from charter.config import Settings
-from charter.datasets import load_adult
-from charter.examples.adult import ADULT_FEATURES, build_pipeline
-from charter.registry import Registry
+from serving import PIN, free_port, prepare, wait_ready, wrk
 
 HELPER = str(Path(__file__).with_name("log_switch_server.py"))
 
@@ -41,28 +36,6 @@ def cpu_seconds(pid: int) -> float:
     """User + system CPU of one process (not its children), from ``/proc``."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def prepare(work: Path, sizes: set[int]) -> tuple[Path, dict[int, Path]]:
-    """A Charter home serving the Adult pipeline, and one request body per size."""
-    adult = load_adult().train
-    model = build_pipeline()
-    model.fit(adult[list(ADULT_FEATURES)], adult["income"])
-    home = work / "home"
-    (work / "charter.yaml").write_text(CHARTER_TEXT)
-    with Registry.open(Settings.from_env({}, home=home)) as registry:
-        version = registry.register(model, charter=work / "charter.yaml", sample=adult.iloc[:5000])
-        registry.store.set_alias(version.model_name, "production", version.version, actor="bench")
-    bodies = {}
-    for n in sorted(sizes):
-        part = adult[list(ADULT_FEATURES)].iloc[:n]
-        split = {
-            "columns": list(part.columns),
-            "data": part.astype(object).where(part.notna(), None).values.tolist(),
-        }
-        bodies[n] = work / f"body_{n}.json"
-        bodies[n].write_text(json.dumps({"dataframe_split": split}))
-    return home, bodies
 
 
 def main() -> None:
@@ -76,7 +49,7 @@ def main() -> None:
     cells = [tuple(int(x) for x in cell.split("x")) for cell in args.cells.split(",")]
     PIN["server"], PIN["client"] = ["taskset", "-c", "0"], ["taskset", "-c", "1"]
     work = Path(tempfile.mkdtemp(prefix="charter-log-cost-"))
-    home, bodies = prepare(work, {n for _, n in cells})
+    _, _, home, bodies = prepare(work, sorted({n for _, n in cells}))
     env = {**os.environ, "CHARTER_HOME": str(home), "OMP_NUM_THREADS": "1"}
     port = free_port()
     server = subprocess.Popen(

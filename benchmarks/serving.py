@@ -29,6 +29,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -278,6 +279,30 @@ def logging_cost(
                   f"{cpu_off:.0f} | {1 - cpu_off / cpu_on:.1%} |")  # fmt: skip
 
 
+def prepare(work: Path, sizes: Iterable[int]) -> tuple[Any, pd.DataFrame, Path, dict[int, Path]]:
+    """The Adult pipeline, fitted and registered as production in a fresh home under ``work``;
+    its feature rows; the home; one ``/invocations`` body per request size in rows."""
+    adult = load_adult().train
+    model = build_pipeline()
+    model.fit(adult[list(ADULT_FEATURES)], adult["income"])
+    features = adult[list(ADULT_FEATURES)].reset_index(drop=True)
+    home = work / "home"
+    (work / "charter.yaml").write_text(CHARTER_TEXT)
+    with Registry.open(Settings.from_env({}, home=home)) as registry:
+        version = registry.register(model, charter=work / "charter.yaml", sample=adult.iloc[:5000])
+        registry.store.set_alias(version.model_name, "production", version.version, actor="bench")
+    bodies = {}
+    for n in sizes:
+        part = features.iloc[:n]
+        split = {
+            "columns": list(part.columns),
+            "data": part.astype(object).where(part.notna(), None).values.tolist(),
+        }
+        bodies[n] = work / f"body_{n}.json"
+        bodies[n].write_text(json.dumps({"dataframe_split": split}))
+    return model, features, home, bodies
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=int, default=8)
@@ -295,24 +320,7 @@ def main() -> None:
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is not installed (apt-get install wrk)")
     work = Path(tempfile.mkdtemp(prefix="charter-serving-bench-"))
-    adult = load_adult().train
-    model = build_pipeline()
-    model.fit(adult[list(ADULT_FEATURES)], adult["income"])
-    features = adult[list(ADULT_FEATURES)].reset_index(drop=True)
-    home = work / "home"
-    (work / "charter.yaml").write_text(CHARTER_TEXT)
-    with Registry.open(Settings.from_env({}, home=home)) as registry:
-        version = registry.register(model, charter=work / "charter.yaml", sample=adult.iloc[:5000])
-        registry.store.set_alias(version.model_name, "production", version.version, actor="bench")
-    bodies = {}
-    for n in (1, 100):
-        part = features.iloc[:n]
-        split = {
-            "columns": list(part.columns),
-            "data": part.astype(object).where(part.notna(), None).values.tolist(),
-        }
-        bodies[n] = work / f"body_{n}.json"
-        bodies[n].write_text(json.dumps({"dataframe_split": split}))
+    model, features, home, bodies = prepare(work, (1, 100))
     if args.logging_cost:
         logging_cost(home, bodies, args.logging_cost, args.seconds, work)
         return
