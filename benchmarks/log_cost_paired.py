@@ -19,23 +19,15 @@ import json
 import math
 import os
 import shutil
-import signal
 import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
-from serving import PIN, free_port, prepare, wait_ready, wrk
+from serving import PIN, LogSwitch, free_port, own_cpu_seconds, prepare, wait_ready, wrk
 
 HELPER = str(Path(__file__).with_name("log_switch_server.py"))
-
-
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU of one process (not its children), from ``/proc``."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def main() -> None:
@@ -69,7 +61,7 @@ def main() -> None:
         return float(json.loads(compactor.stdout.readline())["cpu"])  # type: ignore[union-attr]
 
     url = f"http://127.0.0.1:{port}/invocations"
-    side = "on"
+    switch = LogSwitch(server)
     print("| clients | rows/request | server CPU µs/request, log off | in-process log cost (95 %) "
           "| compaction µs/request | total |")  # fmt: skip
     print("| --- | --- | --- | --- | --- | --- |")
@@ -81,15 +73,12 @@ def main() -> None:
             ratios, offs, compaction, answered_on = [], [], 0.0, 0.0
             for pair in range(args.pairs):
                 per_request = {}
-                for wanted in ("on", "off") if pair % 2 == 0 else ("off", "on"):
-                    if wanted != side:
-                        server.send_signal(signal.SIGUSR1)
-                        time.sleep(0.2)
-                        side = wanted
-                    before = cpu_seconds(server.pid)
+                for side in switch.order(pair):
+                    switch.set(side)
+                    before = own_cpu_seconds(server.pid)
                     result = wrk(url, bodies[n], clients, args.seconds, work)
-                    per_request[wanted] = (cpu_seconds(server.pid) - before) / result["requests"]
-                    if wanted == "on":
+                    per_request[side] = (own_cpu_seconds(server.pid) - before) / result["requests"]
+                    if side == "on":
                         answered_on += result["requests"]
                         compaction += compact_now()
                 ratios.append(per_request["on"] / per_request["off"] - 1)

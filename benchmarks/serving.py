@@ -153,6 +153,24 @@ def own_cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+class LogSwitch:
+    """The log of a ``log_switch_server.py serve`` process: on at start, flipped by SIGUSR1."""
+
+    def __init__(self, server: subprocess.Popen[bytes]) -> None:
+        self.server, self.side = server, "on"
+
+    def set(self, wanted: str) -> None:
+        if wanted != self.side:
+            self.server.send_signal(signal.SIGUSR1)
+            time.sleep(0.3)  # the signal lands between requests
+            self.side = wanted
+
+    @staticmethod
+    def order(round_: int) -> tuple[str, str]:
+        """On first in even rounds, off first in odd ones: a drift hits both sides alike."""
+        return ("on", "off") if round_ % 2 == 0 else ("off", "on")
+
+
 def cpu_seconds(pid: int) -> float:
     """CPU time (user + system) of ``pid`` and every live descendant (the compactor child)."""
     tick = os.sysconf("SC_CLK_TCK")
@@ -220,7 +238,7 @@ def logging_cost(
     cpu: dict[tuple[str, int, int], float] = {}
     requests: dict[tuple[str, int, int], float] = {}
     compaction: dict[tuple[int, int], float] = {}
-    side = "on"
+    switch = LogSwitch(server)
     try:
         wait_ready(f"http://127.0.0.1:{port}/v2/health/ready", server)
         wrk(url, bodies[1], 16, 3, work)  # warm-up
@@ -231,11 +249,8 @@ def logging_cost(
         for n in (1, 100):
             for c in (1, 16):
                 for round_ in range(rounds):
-                    for wanted in ("on", "off") if round_ % 2 == 0 else ("off", "on"):
-                        if wanted != side:
-                            server.send_signal(signal.SIGUSR1)
-                            time.sleep(0.3)
-                            side = wanted
+                    for side in switch.order(round_):
+                        switch.set(side)
                         before = own_cpu_seconds(server.pid)
                         result = wrk(url, bodies[n], c, seconds, work)
                         key = (side, n, c)
