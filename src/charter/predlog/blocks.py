@@ -51,6 +51,7 @@ _ORJSON_OPTIONS = (
 
 _PROBE = "\x00charter-probe\x00"
 _MAX_NAME_SETS = 1024
+_MAX_COLUMNS = 4096
 
 
 class LogPlan:
@@ -72,6 +73,8 @@ class LogPlan:
                 found = "drop"
             else:
                 found = "keep" if probed[column] == _PROBE else "hash"
+            if len(self._actions) >= _MAX_COLUMNS:  # clients may send names of their own
+                self._actions.clear()
             self._actions[column] = found
         return found
 
