@@ -87,6 +87,8 @@ def _read(chunk: bytes) -> pa.Table | None:
         return None
     if lines.num_rows != chunk.count(b"\n") or not _plain_types(lines.schema):
         return None
+    if not {"inputs", "outputs"} <= set(lines.column_names):  # no line holds a block's columns
+        return None
     if not all(_exact(lines.column(name).chunk(0)) for name in ("inputs", "outputs")):
         return None
     return lines
@@ -129,7 +131,7 @@ def _column(lines: pa.Table, name: str, *, nullable: bool) -> pa.Array:
     return array
 
 
-def _fields(lines: pa.Table, key: str, counts: pa.Array, rows: _Rows) -> pa.Array:
+def _fields(lines: pa.Table, key: str, counts: np.ndarray, rows: _Rows) -> pa.Array:
     """A block's ``inputs``/``outputs`` columns, one value per prediction, as the line-by-line
     path stores them: a column a line lacks is null on its rows, and the rows of a line with no
     columns at all are a null struct (read back as ``{}``).

@@ -452,6 +452,21 @@ def test_lines_arrow_cannot_take_exactly_go_line_by_line(
     assert read_blocks(good + make(charter), LOG_SCHEMA) is None, case
 
 
+def test_a_chunk_of_objects_that_are_no_blocks_is_counted_bad_not_raised(
+    tmp_path: Path,
+) -> None:
+    from charter.predlog import LOG_SCHEMA
+    from charter.predlog.columnar import read_blocks
+
+    junk = b'{"x": 1}\n{"x": 2, "inputs": 3}\n'
+    assert read_blocks(junk, LOG_SCHEMA) is None
+    spool, log = tmp_path / "spool", tmp_path / "log"
+    with SpoolWriter(spool) as writer:
+        writer.append_encoded(junk)
+    result = compact(spool, log)
+    assert (result.bad_lines, result.records_written) == (2, 0)
+
+
 def test_a_column_missing_from_some_lines_is_null_there_either_way(
     charter: Charter, monkeypatch: pytest.MonkeyPatch
 ) -> None:
