@@ -201,15 +201,22 @@ def test_a_forked_child_appends_to_its_own_spool_file(tmp_path: Path) -> None:
     assert sorted(read_log(log, "m")["request_id"].to_pylist()) == ["r1", "r2", "r3"]
 
 
+def _small_steps(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, grow: int = 4096
+) -> tuple[SpoolWriter, Path, Path]:
+    """A writer whose map grows in ``grow``-byte steps, its spool folder and a log folder."""
+    from charter.predlog import spool as spool_module
+
+    monkeypatch.setattr(spool_module, "_GROW_BYTES", grow)
+    spool = tmp_path / "spool"
+    return SpoolWriter(spool), spool, tmp_path / "log"
+
+
 def test_the_mapped_spool_grows_in_steps_and_closes_to_its_lines(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Appends go through a memory map that grows in steps; the NUL tail never reaches the log."""
-    from charter.predlog import spool as spool_module
-
-    monkeypatch.setattr(spool_module, "_GROW_BYTES", 4096)
-    spool, log = tmp_path / "spool", tmp_path / "log"
-    writer = SpoolWriter(spool)
+    writer, spool, log = _small_steps(tmp_path, monkeypatch)
     lines = [record(i) for i in range(200)]
     for line in lines:
         writer.append([line])
@@ -232,9 +239,7 @@ def test_a_file_system_that_cannot_map_gets_plain_appends(
     """No fallocate (some network file systems): the writer falls back, losing no line."""
     from charter.predlog import spool as spool_module
 
-    monkeypatch.setattr(spool_module, "_GROW_BYTES", 4096)
-    spool, log = tmp_path / "spool", tmp_path / "log"
-    writer = SpoolWriter(spool)
+    writer, spool, log = _small_steps(tmp_path, monkeypatch)
     first = [record(i) for i in range(60)]  # more than one 4 KiB step
     real = os.posix_fallocate
     calls = []
@@ -262,12 +267,10 @@ def test_pages_are_made_writable_ahead_of_the_appends(
     """``MADV_POPULATE_WRITE`` ahead of the appends; a kernel without it gets page faults."""
     from charter.predlog import spool as spool_module
 
-    monkeypatch.setattr(spool_module, "_GROW_BYTES", 16384)
     monkeypatch.setattr(spool_module, "_POPULATE_BYTES", 8192)
     if not kernel_can_populate:
         monkeypatch.setattr(spool_module, "_MADV_POPULATE_WRITE", 0x7FFF)  # EINVAL, as on < 5.14
-    spool, log = tmp_path / "spool", tmp_path / "log"
-    writer = SpoolWriter(spool)
+    writer, spool, log = _small_steps(tmp_path, monkeypatch, grow=16384)
     for i in range(300):  # several growth and populate steps
         writer.append([record(i)])
         if writer._populating:
