@@ -57,10 +57,10 @@ def read_blocks(chunk: bytes, schema: pa.Schema) -> dict[tuple[str, str], pa.Tab
     try:
         model = _column(lines, "model", nullable=False)
         day = pc.utf8_slice_codeunits(_column(lines, "at", nullable=False), 0, 10)
+        if pc.count_distinct(model).as_py() == 1 == pc.count_distinct(day).as_py():
+            return {(model[0].as_py(), day[0].as_py()): _flatten(lines, schema)}
         keys = list(zip(model.to_pylist(), day.to_pylist(), strict=True))
         found = dict.fromkeys(keys)
-        if len(found) == 1:
-            return {keys[0]: _flatten(lines, schema)}
         split = chunk.split(b"\n")
         tables = {}
         for key in found:
