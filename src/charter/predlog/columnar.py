@@ -3,8 +3,8 @@
 Reading line by line cost the compactor ~20 µs per single-row request (orjson, then Python
 lists, then Arrow typing them). Arrow's reader parses and types every line in one C++ pass, and
 a block's columns come back as list columns that flatten to one row per prediction without
-touching Python: about 2x cheaper per single-row line (``benchmarks/compaction.py``), and a
-little cheaper per row of a 100-row block, where typing the values is most of the work either way.
+touching Python: 1.8-2.9x cheaper per single-row line (``benchmarks/compaction.py``), and up to
+1.4x per row of a 100-row block, where parsing and typing the values is the work either way.
 
 It takes only what it reads exactly as the line-by-line path would. Anything else (a row line, a
 bad or torn line, a text Arrow would read as a timestamp, a number it would round, a time not
