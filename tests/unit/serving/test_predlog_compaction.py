@@ -7,6 +7,7 @@ import os
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pyarrow.parquet as pq
 import pytest
 
 from charter.errors import DataError
@@ -86,6 +87,24 @@ def test_a_crash_after_writing_parts_but_before_the_offset_duplicates_nothing(
     compact(spool, log)
     ids = read_log(log, "m")["request_id"].to_pylist()
     assert sorted(ids) == [f"r{i}" for i in range(6)]
+
+
+def test_parts_dictionary_encode_only_the_columns_whose_values_repeat(tmp_path: Path) -> None:
+    with SpoolWriter(tmp_path / "spool") as writer:
+        writer.append([record(i) for i in range(50)])
+    compact(tmp_path / "spool", tmp_path / "log")
+    (part,) = (tmp_path / "log").rglob("*.parquet")
+    meta = pq.ParquetFile(part).metadata
+    encodings = {
+        meta.row_group(0).column(i).path_in_schema: meta.row_group(0).column(i).encodings
+        for i in range(meta.num_columns)
+    }
+    plain = {"request_id", "latency_ms", "at", "outputs.score"}
+    assert {p for p, e in encodings.items() if "RLE_DICTIONARY" not in e} == plain
+    assert {"model", "inputs.x", "inputs.name", "run_id"} <= set(encodings)
+    assert read_log(tmp_path / "log", "m").column("request_id").to_pylist() == [
+        f"r{i}" for i in range(50)
+    ]
 
 
 def test_only_complete_lines_are_compacted(tmp_path: Path) -> None:
