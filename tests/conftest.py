@@ -20,6 +20,11 @@ from sqlalchemy.engine import make_url
 
 from charter.store import ArtifactStore, RegistryStore, open_artifact_store, open_registry_store
 
+# pytest-xdist's workers start with COLUMNS=80, and Rich fixes a console's width from COLUMNS
+# when the console is made (at import): CLI tests that widen the terminal through CliRunner's env
+# would then still see 80 columns. Without it the width is read on each print, as in one process.
+os.environ.pop("COLUMNS", None)
+
 pytest_plugins = ["adult_fixtures"]
 
 POSTGRES_ENV = "CHARTER_TEST_DATABASE_URL"
