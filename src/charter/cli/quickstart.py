@@ -241,6 +241,8 @@ def quickstart_cmd(
         answered: list[tuple[str, str]] = []  # (logged request id, true income) of each row
 
         def send_drifted() -> tuple[datetime, datetime]:
+            from charter.serving.service import row_ids  # each row's id in the log
+
             # Two bursts in two consecutive short windows (see `_QUICK_WINDOW`), on whole
             # seconds so `charter monitor --since/--until` can be retyped.
             since = _next_boundary(_QUICK_WINDOW)
@@ -252,8 +254,11 @@ def quickstart_cmd(
                     batch = shifted.iloc[first : min(first + _DRIFT_BATCH_ROWS, stop)]
                     request_id = _ask_id(url, version.model_name, batch.drop(columns=["income"]))
                     answered.extend(
-                        (f"{request_id}-{i}" if len(batch) > 1 else request_id, label)
-                        for i, label in enumerate(batch["income"].astype(str))
+                        zip(
+                            row_ids(request_id, len(batch)),
+                            batch["income"].astype(str),
+                            strict=True,
+                        )
                     )
             until = since + 2 * _QUICK_WINDOW
             time.sleep(max((until - datetime.now(UTC)).total_seconds(), 0.0))
