@@ -31,7 +31,7 @@ from charter.serving.metrics import MetricsRegistry
 from charter.serving.routing import DeploymentWatcher, Router
 from charter.serving.runtime import ModelRuntime, RuntimeOptions, load_runtime
 
-__all__ = ["Prediction", "ServeOptions", "ServingService"]
+__all__ = ["Prediction", "ServeOptions", "ServingService", "row_ids"]
 
 logger = logging.getLogger("charter.serving")
 
