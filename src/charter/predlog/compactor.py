@@ -345,6 +345,9 @@ def _compact_file(path: Path, offsets: Path, log_dir: Path) -> tuple[int, int, i
     """(records, parts, bad lines, removed) for one spool file."""
     stem = path.name.rsplit(".", 1)[0]
     offset_path = offsets / f"{stem}.offset"
+    # Decided before reading: a writer alive now may append after the read, and were its death
+    # noticed only afterwards, removing the file would lose what it answered in between.
+    finished = path.suffix == CLOSED_SUFFIX or not _writer_alive(stem)
     start = _read_offset(offset_path)
     with path.open("rb") as handle:
         handle.seek(start)
@@ -363,7 +366,6 @@ def _compact_file(path: Path, offsets: Path, log_dir: Path) -> tuple[int, int, i
             target = folder / f"part-{stem}-{start:012d}.parquet"
             _write_atomic(target, lambda tmp, table=table: write_part(table, tmp))
         _commit_offset(offset_path, end)
-    finished = path.suffix == CLOSED_SUFFIX or not _writer_alive(stem)
     removed = False
     if finished and len(chunk) == end - start:
         path.unlink(missing_ok=True)

@@ -195,6 +195,42 @@ def test_where_sched_idle_is_refused_the_compactor_is_niced(
     assert niced == [10]
 
 
+def test_a_writer_dying_during_a_compaction_loses_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A writer alive when its file is read may append and die before the run ends: its file
+    must stay for the next run (a SIGKILLed server lost 11 answered requests to this once)."""
+    spool, log = tmp_path / "spool", tmp_path / "log"
+    ready_r, ready_w = os.pipe()
+    go_r, go_w = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the writer: one line, wait, one more, then die without closing its file
+        try:
+            writer = SpoolWriter(spool)
+            writer.append([record(1)])
+            os.write(ready_w, b"1")
+            os.read(go_r, 1)
+            writer.append([record(2)])
+        finally:
+            os._exit(0)
+    assert os.read(ready_r, 1) == b"1"
+    read_lines = compactor_module._read_lines
+
+    def append_and_die_after_the_read(lines: bytes) -> object:
+        os.write(go_w, b"1")
+        os.waitpid(pid, 0)  # the writer has appended record 2 and is gone
+        return read_lines(lines)
+
+    monkeypatch.setattr(compactor_module, "_read_lines", append_and_die_after_the_read)
+    assert compact(spool, log).records_written == 1
+    monkeypatch.undo()
+    assert [p.suffix for p in spool.glob("spool-*")] == [".active"], "record 2 is still there"
+    assert compact(spool, log).spool_files_removed == 1
+    assert sorted(read_log(log, "m")["request_id"].to_pylist()) == ["r1", "r2"]
+    for fd in (ready_r, ready_w, go_r, go_w):
+        os.close(fd)
+
+
 def test_a_forked_child_appends_to_its_own_spool_file(tmp_path: Path) -> None:
     """uvicorn forks its workers: a child must never interleave lines into its parent's file."""
     spool, log = tmp_path / "spool", tmp_path / "log"
