@@ -65,6 +65,10 @@ def run_cmd(
 ) -> None:
     """Run everything the charters schedule: batch slots, compaction, monitoring, policies.
 
+    Each closed monitoring window is monitored once; where the charter sets
+    monitoring.label_delay, again once its labels are due, so the realized performance and the
+    policies on it see labels that arrived late.
+
     State lives in the registry: a restarted scheduler resumes at the first window not done,
     and two schedulers on one registry never run the same slot.
 

@@ -107,7 +107,9 @@ class MonitoringSpec(SpecModel):
     drift: DriftSpec = Field(default_factory=DriftSpec, description="Drift statistics.")
     quality: QualitySpec = Field(default_factory=QualitySpec, description="Input quality limits.")
     label_delay: Duration | None = Field(
-        None, description="How long ground truth takes to arrive after a prediction."
+        None,
+        description="How long ground truth takes to arrive after a prediction; `charter run` "
+        "monitors each window again once its labels are due.",
     )
     performance: dict[str, Bound] = Field(
         default_factory=dict, description="Floors on live metrics once labels arrive."

@@ -279,7 +279,8 @@ def render_template(
     out += _comment(
         "monitoring: window length, drift statistics (numeric psi|ks|wasserstein|jensen_shannon,",
         "categorical psi|chi2|jensen_shannon) with warn/alert levels, input quality limits,",
-        "label_delay (how long ground truth takes) and live performance floors.",
+        "label_delay (how long ground truth takes; `charter run` re-monitors each window once it",
+        "has passed) and live performance floors.",
     )
     out += [
         "monitoring:",

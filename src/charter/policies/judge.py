@@ -2,8 +2,11 @@
 
 A window *holds* when its value is not None and is above (or below) the policy's value. The
 *run* is the number of consecutive holding windows ending at the newest window; a window that
-is missing (the next one does not start where the last ended) or has no value breaks it. The
-policy fires when the run reaches ``for_windows`` and
+is missing (the next one does not start where the last ended) or has no value breaks it. Metrics
+computed on labelled rows (``performance.*``, ``fairness.*``) are the exception at the newest
+end: their recent windows have no value until the labels come (``monitoring.label_delay``), so
+their run ends at the newest window with a value. The policy fires when the run reaches
+``for_windows`` and
 
 - the newest window ends after the last firing's window (the same windows never fire twice);
 - it is *armed* (hysteresis): it never fired, it last fired on another version, or a window of
@@ -23,6 +26,9 @@ from charter.store.ports_monitoring import MonitoringPoint
 from charter.store.ports_policies import PolicyFiring
 
 __all__ = ["holds", "judge_policy"]
+
+# Families judged on labelled rows only: a window without labels yet has no value.
+_LABELLED_FAMILIES = ("performance.", "fairness.")
 
 
 def holds(spec: PolicySpec, value: float | None) -> bool:
@@ -49,6 +55,9 @@ def judge_policy(
         key=lambda p: p.window_start,
     )
     values = [WindowValue(p.window_start, p.window_end, p.value) for p in mine]
+    if spec.metric.startswith(_LABELLED_FAMILIES):
+        while values and values[-1].value is None:  # labels not in yet: not judged yet
+            values.pop()
     run = _run(spec, values)
     latest = values[-1] if values else None
     cooldown = spec.cooldown

@@ -7,7 +7,12 @@ For every model with a production version, a pass:
    never done (the latest only: a scheduler that was down for a week scores once, not seven
    times, and the late run shows up as a missed deadline);
 3. monitors each closed window after the last one done, oldest first, and evaluates the
-   policies after each window, as the charter says; a retrain runs there.
+   policies after each window, as the charter says; a retrain runs there;
+4. where the charter sets ``monitoring.label_delay``, monitors each of those windows again once
+   its labels are due (its end plus the delay), oldest first, so the realized performance and
+   the policies on it see the labels that came in since. Drift, quality and the rest are
+   recomputed from the same rows; the label-free extras (estimated performance, the domain
+   classifier) are not run again: the labels change nothing there.
 
 Every batch slot and monitoring window is claimed in the registry (``claim_job``) before it
 runs and marked done after, so a restarted or second scheduler neither repeats a finished slot
@@ -69,7 +74,7 @@ class JobReport:
     """What one job of a pass did."""
 
     model: str
-    job: Literal["compact", "monitor", "batch"]
+    job: Literal["compact", "monitor", "labels", "batch"]
     slot: datetime | None
     status: Literal["done", "failed"]
     detail: str
@@ -149,6 +154,16 @@ def run_pass(
                 return PassReport(started, tuple(reports), stopped=True)
             if not _monitor_window(registry, options, name, window_start, window_end, now, note):
                 break  # later windows wait: windows are done strictly in order
+        delay = charter.monitoring.label_delay
+        if delay is None:
+            continue
+        for window_start, window_end in _labelled_windows(registry, options, name, delay, now):
+            if should_stop():
+                return PassReport(started, tuple(reports), stopped=True)
+            if not _monitor_window(
+                registry, options, name, window_start, window_end, now, note, job="labels"
+            ):
+                break
     return PassReport(started, tuple(reports))
 
 
@@ -162,7 +177,7 @@ def _models(registry: Registry, options: SchedulerOptions) -> list[str]:
 @contextmanager
 def _timed(
     model: str,
-    job: Literal["compact", "monitor", "batch"],
+    job: Literal["compact", "monitor", "labels", "batch"],
     slot: datetime | None,
     note: Callable[[JobReport], None],
 ) -> Iterator[dict[str, Any]]:
@@ -278,6 +293,25 @@ def _due_windows(
             yield window.start, window.end
 
 
+def _labelled_windows(
+    registry: Registry,
+    options: SchedulerOptions,
+    name: str,
+    delay: timedelta,
+    now: datetime | None,
+) -> Iterator[tuple[datetime, datetime]]:
+    """Monitored windows whose labels are due (end + ``delay``) and not yet re-monitored, in
+    order; stops at the first window not monitored yet (windows are done strictly in order)."""
+    due_by = (now or datetime.now(UTC)) - options.grace - delay
+    done = registry.store.last_done_job(name, "labels")
+    since = None if done is None else done.slot + timedelta(microseconds=1)
+    for slot in registry.store.list_jobs(name, "monitor", since=since):
+        until = slot.detail.get("until")
+        if slot.status != "done" or not until or datetime.fromisoformat(until) > due_by:
+            return
+        yield slot.slot, datetime.fromisoformat(until)
+
+
 def _monitor_window(
     registry: Registry,
     options: SchedulerOptions,
@@ -286,12 +320,17 @@ def _monitor_window(
     end: datetime,
     now: datetime | None,
     note: Callable[[JobReport], None],
+    *,
+    job: Literal["monitor", "labels"] = "monitor",
 ) -> bool:
-    """Monitor one window and evaluate the policies; False when it could not be done."""
-    if _claim(registry, options, name, "monitor", start) is None:
+    """Monitor one window and evaluate the policies; False when it could not be done.
+
+    The ``labels`` job runs the built-in checks only (see the module doc).
+    """
+    if _claim(registry, options, name, job, start) is None:
         return False
     ok = False
-    with _timed(name, "monitor", start, note) as result:
+    with _timed(name, job, start, note) as result:
         try:
             watched = monitor(
                 registry,
@@ -300,20 +339,31 @@ def _monitor_window(
                 since=start,
                 until=end,
                 now=now,
-                checks=options.checks,
+                checks=options.checks if job == "monitor" else (),
                 engine=options.engine,
                 scheduler=options.dask_scheduler,
             )
             rows = sum(w.n_rows for w in watched.windows)
+            labelled = sum(
+                max((p.n_labelled for p in w.performance), default=0) for w in watched.windows
+            )
             fired = _policies(registry, options, name, now)
         except Exception as exc:
-            _finish(registry, options, name, "monitor", start, "failed", {"error": str(exc)})
+            _finish(registry, options, name, job, start, "failed", {"error": str(exc)})
             raise
-        detail = {"until": end.isoformat(), "rows": rows, "status": watched.status, "fired": fired}
-        _finish(registry, options, name, "monitor", start, "done", detail)
+        detail = {
+            "until": end.isoformat(),
+            "rows": rows,
+            "labelled": labelled,
+            "status": watched.status,
+            "fired": fired,
+        }
+        _finish(registry, options, name, job, start, "done", detail)
         ok = True
         actions = "; ".join(fired) if fired else "no policy fired"
-        result["detail"] = f"{rows:,} rows, status {watched.status}; {actions}"
+        result["detail"] = (
+            f"{rows:,} rows, {labelled:,} labelled, status {watched.status}; {actions}"
+        )
     return ok
 
 

@@ -1,10 +1,11 @@
 """The scheduler part of the registry port: which job slots `charter run` claimed and finished.
 
-A job slot is one unit of scheduled work of one model: a monitoring window (its start) or a batch
-schedule's firing time. ``claim_job`` is the only way to start one, so two schedulers, or one
-restarted after a crash, never run the same slot twice: a ``done`` slot is never claimed again,
-a ``running`` slot only once its claimer's lease has run out or its claimer is known to be dead
-(it never finished, so running it again repeats nothing), and a ``failed`` slot is retried.
+A job slot is one unit of scheduled work of one model: a monitoring window (its start), the same
+window monitored again once its labels are due (``labels``), or a batch schedule's firing time.
+``claim_job`` is the only way to start one, so two schedulers, or one restarted after a crash,
+never run the same slot twice: a ``done`` slot is never claimed again, a ``running`` slot only once
+its claimer's lease has run out or its claimer is known to be dead (it never finished, so running
+it again repeats nothing), and a ``failed`` slot is retried.
 """
 
 from __future__ import annotations
@@ -17,9 +18,9 @@ from typing import Any, Literal
 
 __all__ = ["JOB_KINDS", "JobKind", "JobSlot", "JobStatus", "SchedulerPort"]
 
-JobKind = Literal["monitor", "batch"]
+JobKind = Literal["monitor", "labels", "batch"]
 JobStatus = Literal["running", "done", "failed"]
-JOB_KINDS: tuple[JobKind, ...] = ("monitor", "batch")
+JOB_KINDS: tuple[JobKind, ...] = ("monitor", "labels", "batch")
 
 
 @dataclass(frozen=True)

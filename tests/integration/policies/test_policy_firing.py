@@ -106,3 +106,26 @@ def test_missing_windows_and_empty_values_break_the_run(
     store.record_points(points("drift.psi.max", [0.9, 0.9, 0.9], version=2, first_day=6))
     (still,) = evaluate_policies(registry, MODEL, now=end_of(8))
     assert still.state == "holding"
+
+
+def test_labelled_metrics_are_judged_up_to_their_newest_window_with_labels(
+    registry_store: RegistryStore, tmp_path: Path
+) -> None:
+    """With delayed labels the newest windows of ``performance.*`` have no value yet: the run
+    ends at the newest labelled window, where a drift metric's empty newest window breaks it."""
+    auc = "{metric: performance.roc_auc, below: 0.8, for_windows: 2, action: alert}"
+    registry = bare_registry(registry_store, tmp_path, charter_text(auc, DRIFT))
+    store = registry.store
+    store.record_points(points("performance.roc_auc", [None, None, None]))  # no labels yet
+    store.record_points(points("drift.psi.max", [0.3, 0.3, None]))  # day 2: no traffic
+    decisions = {d.metric: d for d in evaluate_policies(registry, MODEL, now=end_of(2))}
+    assert decisions["performance.roc_auc"].state == "no_data"
+    assert (decisions["drift.psi.max"].state, decisions["drift.psi.max"].run) == ("ok", 0)
+
+    store.record_points(points("performance.roc_auc", [0.75, 0.70]))  # days 0-1 labelled
+    store.record_points(points("performance.roc_auc", [None, None], first_day=3))
+    decisions = {d.metric: d for d in evaluate_policies(registry, MODEL, now=end_of(4))}
+    late = decisions["performance.roc_auc"]
+    assert (late.state, late.run) == ("fired", 2)
+    assert [w.value for w in late.windows] == [0.75, 0.70]
+    assert late.latest is not None and late.latest.window_end == end_of(1)
