@@ -20,6 +20,7 @@ from charter.cli._common import (
     EXIT_FAILED,
     console,
     handle_errors,
+    parse_moment,
     print_json,
     settings_from_context,
 )
@@ -61,6 +62,12 @@ def run_cmd(
     skip: list[str] = typer.Option(
         [], "--skip", help="Gate check families a retrain's gate leaves out (e.g. latency)."
     ),
+    since: str | None = typer.Option(
+        None,
+        "--since",
+        help="Monitor no window that ends before this moment (ISO, UTC if no zone): a floor for "
+        "a first run over a long log, which would otherwise start at its first record.",
+    ),
     as_json: bool = typer.Option(False, "--json", help="With --once: print the pass as JSON."),
 ) -> None:
     """Run everything the charters schedule: batch slots, compaction, monitoring, policies.
@@ -76,6 +83,7 @@ def run_cmd(
     Examples:
       charter run                 # long-lived, a pass every 60 s
       charter run --once --json   # one pass, e.g. from cron
+      charter run --since 2026-11-01   # a long log: monitor from November on
     """
     from charter.contract import parse_duration
     from charter.policies import RetrainOptions
@@ -97,6 +105,7 @@ def run_cmd(
         engine=engine,
         dask_scheduler=dask_scheduler,
         retraining=RetrainOptions(home=settings.home, settings=settings, skip=tuple(skip)),
+        since=parse_moment(since, "--since"),
     )
     stop = threading.Event()
     show = None if as_json else _show

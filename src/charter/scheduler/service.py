@@ -67,6 +67,7 @@ class SchedulerOptions:
     grace: timedelta = timedelta(seconds=5)  # answers spooled just before a window's end
     retraining: RetrainOptions | None = None
     checks: tuple[WindowCheck[Any], ...] | None = None  # None: monitoring's default checks
+    since: datetime | None = None  # no window ending before it is monitored (a first run's floor)
 
 
 @dataclass(frozen=True)
@@ -287,6 +288,8 @@ def _due_windows(
         if first is None:
             return
         start = first
+    if options.since is not None:
+        start = max(start, options.since)
     closed_by = (now or datetime.now(UTC)) - options.grace
     for window in split_windows(start, closed_by, length):
         if window.end <= closed_by:

@@ -10,8 +10,10 @@ import pandas as pd
 import pytest
 from sched_kit import HOUR, MODEL, T0, charter_text, production_registry, write_charter
 from sklearn.pipeline import Pipeline
+from typer.testing import CliRunner
 
 from adult_log import drifted, log_rows
+from charter.cli.main import app
 from charter.datasets import load_adult
 from charter.scheduler import SchedulerOptions, run_pass
 from http_receiver import webhook_receiver
@@ -85,6 +87,30 @@ def test_a_later_pass_resumes_after_the_last_window_done(
     assert [j.slot for j in early.jobs if j.job == "monitor"] == [T0, T0 + HOUR]
     assert [j.slot for j in late.jobs if j.job == "monitor"] == [T0 + h * HOUR for h in (2, 3, 4)]
     registry.close()
+
+
+def test_since_is_a_floor_for_the_first_window_monitored(
+    tmp_path: Path, adult_model: Pipeline, adult_sample: pd.DataFrame, test_rows: pd.DataFrame
+) -> None:
+    """A long log need not be monitored from its first record: windows ending before ``since``
+    are left alone; the one holding it is monitored whole."""
+    home = tmp_path / "home"
+    text = charter_text(monitoring__window="1h", policies=[])
+    registry, _ = production_registry(
+        home, adult_model, write_charter(tmp_path, text), adult_sample
+    )
+    _traffic(home, adult_model, test_rows)
+    since = T0 + 2 * HOUR + timedelta(minutes=30)
+    options = SchedulerOptions(home=home, checks=(), since=since)
+    done = run_pass(registry, options, now=T0 + 6 * HOUR)
+    assert [j.slot for j in done.jobs if j.job == "monitor"] == [T0 + h * HOUR for h in (2, 3, 4)]
+    rows = {p.window_start: p.value for p in registry.store.list_points(MODEL)
+            if p.metric == "quality.volume_ratio"}  # fmt: skip
+    assert sorted(rows) == [T0 + h * HOUR for h in (2, 3, 4)]
+    registry.close()
+    bad = CliRunner().invoke(app, ["--home", str(home), "run", "--once", "--since", "last week"])
+    assert bad.exit_code == 2
+    assert "--since must be an ISO date or time" in bad.output
 
 
 def test_a_dead_holders_slot_is_taken_over_and_a_live_holders_blocks_the_rest(
