@@ -55,7 +55,8 @@ def judge_policy(
         key=lambda p: p.window_start,
     )
     values = [WindowValue(p.window_start, p.window_end, p.value) for p in mine]
-    if spec.metric.startswith(_LABELLED_FAMILIES):
+    labelled = spec.metric.startswith(_LABELLED_FAMILIES)
+    if labelled:
         while values and values[-1].value is None:  # labels not in yet: not judged yet
             values.pop()
     run = _run(spec, values)
@@ -86,7 +87,8 @@ def judge_policy(
         return decide("no_data", f"no judged window of {spec.metric} for version {version} yet")
     if run == 0:
         shown = "no value" if latest.value is None else f"{latest.value:.6g}"
-        return decide("ok", f"newest window {shown}; condition {_condition(spec)} does not hold")
+        newest = "newest labelled window" if labelled else "newest window"
+        return decide("ok", f"{newest} {shown}; condition {_condition(spec)} does not hold")
     if run < spec.for_windows:
         return decide("building", f"condition held {run} of {spec.for_windows} consecutive windows")
     if last is not None and latest.window_end <= last.window_end:

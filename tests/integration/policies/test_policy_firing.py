@@ -129,3 +129,11 @@ def test_labelled_metrics_are_judged_up_to_their_newest_window_with_labels(
     assert (late.state, late.run) == ("fired", 2)
     assert [w.value for w in late.windows] == [0.75, 0.70]
     assert late.latest is not None and late.latest.window_end == end_of(1)
+
+    store.record_points(points("performance.roc_auc", [0.9], first_day=2))  # day 2's labels
+    decisions = {d.metric: d for d in evaluate_policies(registry, MODEL, now=end_of(4))}
+    cleared = decisions["performance.roc_auc"]
+    assert (cleared.state, cleared.reason) == (
+        "ok",
+        "newest labelled window 0.9; condition performance.roc_auc < 0.8 does not hold",
+    )
