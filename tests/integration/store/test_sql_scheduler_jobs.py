@@ -33,5 +33,11 @@ def test_claims_retries_and_the_last_done_slot(db_url: str) -> None:
         last = store.last_done_job("churn", "monitor")
         assert last is not None and last.slot == T0 + timedelta(hours=2)
         assert store.claim_job("churn", "monitor", last.slot, **claim) is None  # done is final
+        # a window's second, labelled monitoring is a slot of its own
+        labels = store.claim_job("churn", "labels", last.slot, **claim)
+        assert labels is not None and labels.job == "labels"
+        store.finish_job("churn", "labels", last.slot, owner="a:1:1", status="done", now=T0)
+        assert [j.slot for j in store.list_jobs("churn", "labels")] == [last.slot]
+        assert store.list_jobs("churn", "monitor", since=last.slot) == [last]
     finally:
         store.close()
