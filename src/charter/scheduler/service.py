@@ -51,6 +51,7 @@ from charter.store.ports_scheduler import JobKind, JobSlot
 __all__ = ["MAX_ATTEMPTS", "JobReport", "PassReport", "SchedulerOptions", "run_pass"]
 
 MAX_ATTEMPTS = 3
+_PassJob = Literal["compact", "monitor", "labels", "batch"]  # what a pass reports it ran
 logger = logging.getLogger("charter.scheduler")
 
 
@@ -75,7 +76,7 @@ class JobReport:
     """What one job of a pass did."""
 
     model: str
-    job: Literal["compact", "monitor", "labels", "batch"]
+    job: _PassJob
     slot: datetime | None
     status: Literal["done", "failed"]
     detail: str
@@ -178,7 +179,7 @@ def _models(registry: Registry, options: SchedulerOptions) -> list[str]:
 @contextmanager
 def _timed(
     model: str,
-    job: Literal["compact", "monitor", "labels", "batch"],
+    job: _PassJob,
     slot: datetime | None,
     note: Callable[[JobReport], None],
 ) -> Iterator[dict[str, Any]]:
@@ -310,9 +311,10 @@ def _labelled_windows(
     since = None if done is None else done.slot + timedelta(microseconds=1)
     for slot in registry.store.list_jobs(name, "monitor", since=since):
         until = slot.detail.get("until")
-        if slot.status != "done" or not until or datetime.fromisoformat(until) > due_by:
+        end = datetime.fromisoformat(until) if slot.status == "done" and until else None
+        if end is None or end > due_by:
             return
-        yield slot.slot, datetime.fromisoformat(until)
+        yield slot.slot, end
 
 
 def _monitor_window(
